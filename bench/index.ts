@@ -1,0 +1,11 @@
+// `npm run bench`: every benchmark, one after another, figures on stdout.
+import { benchCerts } from './certs.ts';
+import { benchEngine } from './engine.ts';
+import { benchStore } from './store.ts';
+import { benchWebchat } from './webchat.ts';
+
+const only = process.argv[2];
+if (!only || only === 'engine') await benchEngine();
+if (!only || only === 'certs') await benchCerts();
+if (!only || only === 'store') await benchStore();
+if (!only || only === 'webchat') await benchWebchat();

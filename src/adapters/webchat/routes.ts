@@ -1,0 +1,119 @@
+/** The web chat channel: the widget's static files, its UI strings, and the WebSocket that carries the conversation. */
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { ChatService } from '../../chat/service.ts';
+import type { Locale } from '../../conversation/messages.ts';
+import type { Resources } from '../../i18n/resources.ts';
+import { parseClient, type ServerMessage } from './protocol.ts';
+
+export interface WebchatOptions {
+  chat: ChatService;
+  resources: Resources;
+  now: () => number;
+  /** Origins allowed to embed the widget (WebSocket `Origin` check, CORS for strings); empty: any. */
+  allowedOrigins: readonly string[];
+  /** Messages per conversation: burst and sustained rate (per second). */
+  messageBurst?: number;
+  messagesPerSecond?: number;
+}
+
+export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+/** Sockets per conversation, for messages that do not answer the customer (an agent's reply, later). */
+export type Connections = Map<string, Set<WebSocket>>;
+
+export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Connections> {
+  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2 } = opts;
+  const connections: Connections = new Map();
+  const originAllowed = (origin: string | undefined) =>
+    allowedOrigins.length === 0 || (origin !== undefined && allowedOrigins.includes(origin));
+
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    index: 'index.html',
+    // The widget is embedded in other sites' pages.
+    setHeaders: (res, path) => {
+      if (path.endsWith('widget.js') || path.endsWith('widget.css')) res.header('cross-origin-resource-policy', 'cross-origin');
+    },
+  });
+
+  app.get<{ Params: { lng: string } }>('/api/webchat/strings/:lng', async (req, reply) => {
+    const lng: Locale = req.params.lng === 'en' ? 'en' : 'es';
+    const origin = req.headers.origin;
+    if (origin && originAllowed(origin)) reply.header('access-control-allow-origin', allowedOrigins.length === 0 ? '*' : origin).header('vary', 'origin');
+    reply.header('cache-control', 'public, max-age=300');
+    return resources[lng].webchat;
+  });
+
+  app.get('/api/webchat/ws', { websocket: true }, (socket, req) => {
+    const send = (m: ServerMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+    };
+    if (!originAllowed(req.headers.origin)) {
+      socket.close(4003, 'origin not allowed');
+      return;
+    }
+    let conversationId: string | undefined;
+    // Token bucket per connection (one connection = one conversation).
+    let tokens = messageBurst;
+    let last = now();
+    const allow = () => {
+      const t = now();
+      tokens = Math.min(messageBurst, tokens + ((t - last) / 1000) * messagesPerSecond);
+      last = t;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    };
+    const forget = () => {
+      if (!conversationId) return;
+      const set = connections.get(conversationId);
+      set?.delete(socket);
+      if (set?.size === 0) connections.delete(conversationId);
+    };
+    // Frames are handled strictly in arrival order.
+    let chain = Promise.resolve();
+    socket.on('message', (data, isBinary) => {
+      chain = chain.then(() => handle(isBinary ? '' : String(data))).catch((err: unknown) => {
+        req.log.error({ err, conversationId }, 'webchat frame failed');
+        send({ t: 'error', code: 'internal' });
+      });
+    });
+    socket.on('close', forget);
+
+    async function handle(raw: string): Promise<void> {
+      const parsed = parseClient(raw);
+      if (!parsed.ok) return send({ t: 'error', code: parsed.code, ...(parsed.mid ? { mid: parsed.mid } : {}) });
+      const msg = parsed.msg;
+      if (msg.t === 'hello') {
+        const opened = await chat.open({ channel: 'webchat', token: msg.token, locale: msg.locale });
+        forget();
+        conversationId = opened.id;
+        connections.set(opened.id, (connections.get(opened.id) ?? new Set()).add(socket));
+        const history = opened.created ? [] : await chat.history(opened.id);
+        return send({
+          t: 'welcome',
+          token: opened.token ?? msg.token ?? '',
+          locale: opened.state.locale,
+          history,
+          messages: opened.outbound,
+          at: now(),
+        });
+      }
+      if (!conversationId) return send({ t: 'error', code: 'protocol.no-hello', mid: msg.mid });
+      if (!allow()) return send({ t: 'error', code: 'rate-limited', mid: msg.mid });
+      send({ t: 'typing', on: true });
+      const r = await chat.send(conversationId, msg.inbound, { messageId: msg.mid, channel: 'webchat' });
+      if (!r.ok) {
+        send({ t: 'typing', on: false });
+        return send({ t: 'error', code: r.code, mid: msg.mid });
+      }
+      send({ t: 'ack', mid: msg.mid });
+      send(r.duplicate ? { t: 'typing', on: false } : { t: 'bot', messages: r.outbound, locale: r.locale, at: now() });
+    }
+  });
+
+  return connections;
+}

@@ -1,0 +1,175 @@
+/**
+ * The chat service: durable, ordered turns for every channel. Loads a conversation, runs the
+ * engine, commits state + transcript + analytics + inbox id in one write, and returns what to
+ * show. Turns of one conversation run one at a time in this process (a queue per conversation)
+ * and across processes by the store's version check, retried on conflict.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Bot } from '../bot.ts';
+import type { TranscriptEntry } from '../conversation/engine.ts';
+import type { FileHolds } from '../conversation/file-hold.ts';
+import type { Inbound, Locale } from '../conversation/messages.ts';
+import type { Rendered } from '../conversation/render.ts';
+import type { ConversationState } from '../conversation/state.ts';
+import type { Channel, ConversationRecord, Store, TranscriptMessage } from '../store/port.ts';
+
+export interface HistoryItem {
+  direction: 'in' | 'out';
+  at: number;
+  /** Inbound: what the customer sent, secrets as `••••`. */
+  text?: string;
+  /** Outbound: the rendered message. */
+  body?: Rendered;
+}
+
+export type SendResult =
+  | { ok: true; duplicate: boolean; outbound: Rendered[]; state: ConversationState; locale: Locale }
+  | { ok: false; code: 'conversation.missing' | 'conversation.busy' };
+
+export interface OpenResult {
+  id: string;
+  /** Web chat only: the secret the browser keeps to resume (shown once, stored hashed). */
+  token?: string;
+  created: boolean;
+  state: ConversationState;
+  /** On creation: the greeting. */
+  outbound: Rendered[];
+}
+
+export interface ChatService {
+  /** Resume by web chat token or channel key, or start a new conversation. */
+  open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound }): Promise<OpenResult>;
+  send(id: string, inbound: Inbound, opts?: { messageId?: string; channel?: Channel }): Promise<SendResult>;
+  history(id: string, limit?: number): Promise<HistoryItem[]>;
+  /** The current step again (after a reconnect). */
+  replay(state: ConversationState): Rendered[];
+}
+
+export interface ChatServiceOptions {
+  store: Store;
+  bot: Bot;
+  holds: FileHolds;
+  now?: () => number;
+  /** Retries on a version conflict with another process before giving up. */
+  maxRetries?: number;
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** What a transcript shows for an inbound message (`label` renders a choice's label key). */
+export function describeInbound(entry: TranscriptEntry, label: (key: string) => string): string {
+  switch (entry.type) {
+    case 'text':
+    case 'secret':
+      return entry.text;
+    case 'file':
+      return `📎 ${entry.name}`;
+    case 'choice':
+      return entry.label ? label(entry.label) : entry.id;
+    case 'command':
+      return `/${entry.command}`;
+  }
+}
+
+export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 8 }: ChatServiceOptions): ChatService {
+  const queues = new Map<string, Promise<unknown>>();
+
+  /** Run `fn` after every earlier turn of this conversation in this process. */
+  function serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = queues.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(id, tail);
+    void tail.then(() => {
+      if (queues.get(id) === tail) queues.delete(id);
+    });
+    return run;
+  }
+
+  /** Button labels in the conversation's language, so a transcript says "Sí, funcionó" rather than an id. */
+  const labelIn = (locale: Locale) => (key: string) => bot.translator.t(key, locale);
+
+  function messagesOf(entry: TranscriptEntry, inboundLabel: string, outbound: Rendered[], at: number): TranscriptMessage[] {
+    return [
+      { direction: 'in', body: { ...entry, display: inboundLabel }, at },
+      ...outbound.map((body) => ({ direction: 'out' as const, body, at })),
+    ];
+  }
+
+  async function open({ channel, token, channelKey, locale, inbound }: Parameters<ChatService['open']>[0]): Promise<OpenResult> {
+    const found: ConversationRecord | undefined = token
+      ? await store.findByToken(hashToken(token))
+      : channelKey
+        ? await store.findByChannelKey(channel, channelKey)
+        : undefined;
+    if (found) return { id: found.id, token, created: false, state: found.state, outbound: [] };
+    const id = randomUUID();
+    const newToken = channel === 'webchat' ? randomBytes(24).toString('base64url') : undefined;
+    const at = now();
+    const first = inbound ?? { type: 'command', command: 'start' };
+    const r = await bot.engine.turn(undefined, first, { now: at, locale, hold: holds.forConversation(id) });
+    const outbound = bot.render(r.outbound, r.state.locale);
+    const created = await store.createConversation({
+      id,
+      channel,
+      channelKey,
+      tokenHash: newToken ? hashToken(newToken) : undefined,
+      state: r.state,
+      at,
+      messages: first.type === 'command' ? outbound.map((body) => ({ direction: 'out' as const, body, at })) : messagesOf(r.transcript, describeInbound(r.transcript, labelIn(r.state.locale)), outbound, at),
+      events: r.events,
+    });
+    if (!created.ok) {
+      // Another process created this channel's conversation first: use theirs.
+      const again = channelKey ? await store.findByChannelKey(channel, channelKey) : undefined;
+      if (again) return { id: again.id, created: false, state: again.state, outbound: [] };
+    }
+    return { id, token: newToken, created: true, state: r.state, outbound };
+  }
+
+  async function send(id: string, inbound: Inbound, opts: { messageId?: string; channel?: Channel } = {}): Promise<SendResult> {
+    return serialize(id, async () => {
+      const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
+      for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        const conv = await store.getConversation(id);
+        if (!conv) return { ok: false, code: 'conversation.missing' } as const;
+        if (inbox && (await store.inboxSeen(inbox.channel, inbox.messageId))) {
+          return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
+        }
+        const at = now();
+        const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id) });
+        const outbound = bot.render(r.outbound, r.state.locale);
+        const shown = describeInbound(r.transcript, labelIn(conv.state.locale));
+        const res = await store.commitTurn({
+          conversationId: id,
+          expectedVersion: conv.version,
+          state: r.state,
+          messages: messagesOf(r.transcript, shown, outbound, at),
+          events: r.events,
+          inbox,
+        });
+        if (res.ok) return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale } as const;
+        if (res.code === 'inbox.duplicate') {
+          return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
+        }
+        if (res.code === 'conversation.missing') return { ok: false, code: 'conversation.missing' } as const;
+        // version.conflict: another process applied a turn first; run ours on top of it.
+      }
+      return { ok: false, code: 'conversation.busy' } as const;
+    });
+  }
+
+  async function history(id: string, limit = 200): Promise<HistoryItem[]> {
+    const items = await store.transcript(id, { limit });
+    return items.map((m) =>
+      m.direction === 'in'
+        ? { direction: 'in', at: m.at, text: String((m.body as { display?: string }).display ?? '') }
+        : { direction: 'out', at: m.at, body: m.body as Rendered },
+    );
+  }
+
+  return { open, send, history, replay: (state) => bot.render(bot.engine.replay(state), state.locale) };
+}

@@ -1,0 +1,34 @@
+/** The channel-neutral message model: what a customer sends in, what the bot sends out. Text is always a locale key. */
+import type { CertReport } from '../certs/report.ts';
+import type { Key, Params } from '../flows/step.ts';
+
+export type Locale = 'es' | 'en';
+export const LOCALES: readonly Locale[] = ['es', 'en'];
+
+export type Command = 'start' | 'help' | 'back' | 'restart' | 'handoff' | 'language';
+
+export type Inbound =
+  | { type: 'text'; text: string }
+  /** A button press. `id` is the option id the bot sent (qualified by step), or a bare choice id. */
+  | { type: 'choice'; id: string }
+  /** A file the customer attached. The bytes stay in memory for one check; they never reach the store. */
+  | { type: 'file'; name: string; bytes: Uint8Array }
+  /** A PIN or password typed in a masked field. Never stored, never echoed. */
+  | { type: 'secret'; text: string }
+  | { type: 'command'; command: Command; value?: string };
+
+export interface OptionOut {
+  id: string;
+  label: Key;
+}
+
+export type Outbound =
+  | { type: 'text'; key: Key; params?: Params }
+  | { type: 'choices'; key: Key; params?: Params; options: OptionOut[] }
+  | { type: 'request-file'; key: Key; params?: Params; accept: string[]; maxBytes: number }
+  | { type: 'request-secret'; key: Key; params?: Params }
+  | { type: 'report'; report: CertReport }
+  | { type: 'handoff'; key: Key; reason: HandoffReason }
+  | { type: 'end'; key: Key };
+
+export type HandoffReason = 'asked' | 'step-failed-twice' | 'not-solved' | 'secret-locked';

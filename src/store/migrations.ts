@@ -1,0 +1,64 @@
+/** The schema, as one ordered list of migrations in the SQL both PostgreSQL and PGlite speak. */
+
+export interface Migration {
+  /** Strictly increasing; recorded in `schema_migrations` once applied. */
+  version: number;
+  name: string;
+  /** One statement per entry: PGlite's extended protocol runs a single statement per query. */
+  statements: string[];
+}
+
+/**
+ * Never edit an applied migration: add a new one. Tables are unqualified so they land in the
+ * connection's `search_path` (a test's fresh schema, or `public`).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'conversations, messages, events, inbox',
+    statements: [
+      `CREATE TABLE conversations (
+        id text PRIMARY KEY,
+        channel text NOT NULL,
+        channel_key text,
+        token_hash text UNIQUE,
+        state jsonb NOT NULL,
+        version integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      // A channel's thread maps to one conversation; web chat has no key (tokens find those).
+      `CREATE UNIQUE INDEX conversations_channel_key ON conversations (channel, channel_key) WHERE channel_key IS NOT NULL`,
+      `CREATE TABLE messages (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        direction text NOT NULL CHECK (direction IN ('in', 'out')),
+        body jsonb NOT NULL,
+        at timestamptz NOT NULL
+      )`,
+      // Transcripts read the newest N of one conversation.
+      `CREATE INDEX messages_conversation_seq ON messages (conversation_id, seq)`,
+      `CREATE TABLE events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        flow text,
+        step text,
+        data jsonb,
+        at timestamptz NOT NULL
+      )`,
+      // Analytics: counts of one event over time, and funnels per flow over time.
+      `CREATE INDEX events_name_at ON events (name, at)`,
+      `CREATE INDEX events_flow_at ON events (flow, at) WHERE flow IS NOT NULL`,
+      `CREATE INDEX events_conversation_seq ON events (conversation_id, seq)`,
+      `CREATE TABLE inbox (
+        channel text NOT NULL,
+        message_id text NOT NULL,
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        at timestamptz NOT NULL,
+        PRIMARY KEY (channel, message_id)
+      )`,
+      `CREATE INDEX inbox_conversation ON inbox (conversation_id)`,
+    ],
+  },
+];

@@ -1,0 +1,68 @@
+/** The storage port: conversations (persisted state + version), redacted transcripts, analytics events and the channel inbox. */
+import type { AnalyticsEvent } from '../conversation/events.ts';
+import type { ConversationState } from '../conversation/state.ts';
+
+export type Channel = 'webchat' | 'slack' | 'teams' | 'cli';
+
+export interface ConversationRecord {
+  id: string;
+  channel: Channel;
+  channelKey?: string;
+  state: ConversationState;
+  /** Bumped by every committed turn; the optimistic-concurrency token. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One transcript line. `body` is already redacted by the engine (secrets are `••••`). */
+export interface TranscriptMessage {
+  direction: 'in' | 'out';
+  body: unknown;
+  at: number;
+}
+
+export interface StoredMessage extends TranscriptMessage {
+  seq: number;
+}
+
+export interface NewConversation {
+  id: string;
+  channel: Channel;
+  channelKey?: string;
+  /** SHA-256 (hex) of the web chat token; the token itself is never stored. */
+  tokenHash?: string;
+  state: ConversationState;
+  at: number;
+  messages: TranscriptMessage[];
+  events: AnalyticsEvent[];
+}
+
+export interface TurnCommit {
+  conversationId: string;
+  /** The version the turn was computed from; the commit fails if the row moved on. */
+  expectedVersion: number;
+  state: ConversationState;
+  messages: TranscriptMessage[];
+  events: AnalyticsEvent[];
+  /** The channel's message id, recorded in the same transaction so a redelivery applies once. */
+  inbox?: { channel: Channel; messageId: string };
+}
+
+export type StoreErrorCode = 'version.conflict' | 'inbox.duplicate' | 'conversation.missing' | 'conversation.exists';
+
+export type CommitResult = { ok: true; version: number } | { ok: false; code: StoreErrorCode };
+
+export interface Store {
+  /** Applies pending migrations; safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  createConversation(c: NewConversation): Promise<CommitResult>;
+  getConversation(id: string): Promise<ConversationRecord | undefined>;
+  findByToken(tokenHash: string): Promise<ConversationRecord | undefined>;
+  findByChannelKey(channel: Channel, channelKey: string): Promise<ConversationRecord | undefined>;
+  /** State, transcript, events and inbox id in one transaction, only if the version still matches. */
+  commitTurn(t: TurnCommit): Promise<CommitResult>;
+  transcript(conversationId: string, opts?: { limit?: number }): Promise<StoredMessage[]>;
+  inboxSeen(channel: Channel, messageId: string): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,393 @@
+/** The Store written once over a tiny SQL interface (PostgreSQL and PGlite), with group commit of turns. */
+import type { AnalyticsEvent } from '../conversation/events.ts';
+import type { ConversationState } from '../conversation/state.ts';
+import { MIGRATIONS, type Migration } from './migrations.ts';
+import type { Channel, CommitResult, ConversationRecord, NewConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+
+export type Row = Record<string, unknown>;
+
+/** What the store needs of a database: one statement at a time, and a transaction around several. */
+export interface Sql {
+  query<T extends object = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs `fn` in BEGIN … COMMIT on one connection; rolls back and rethrows if it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface SqlStoreOptions {
+  /** Created (if missing) by `migrate()`, under the migration lock so two processes don't race on it. */
+  schema?: string;
+  /** Group-commit batches written at the same time: several on a pool, one on single-connection PGlite. */
+  concurrency?: number;
+  /** Most turns in one batch transaction. */
+  maxBatch?: number;
+  migrations?: readonly Migration[];
+}
+
+export interface SqlStore extends Store {
+  /** Like `migrate()`, but says which migrations this call applied (empty: already up to date). */
+  applyMigrations(): Promise<Migration[]>;
+  /** The database under the store, for benchmarks and diagnostics. */
+  readonly sql: Sql;
+}
+
+/** Any 32-bit constant works as long as every process uses the same one; this is "llav". */
+const MIGRATION_LOCK_KEY = 0x6c6c6176;
+
+/** A schema name we can splice into SQL unquoted (unquoted so it folds the same way `search_path` does). */
+export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+/** ms since epoch → timestamptz, exactly (no float rounding through seconds). */
+const ts = (ms: string): string => `('epoch'::timestamptz + (${ms}) * interval '1 millisecond')`;
+/** timestamptz → ms since epoch as a JS number (`extract` is numeric, so this is exact). */
+const ms = (col: string): string => `(extract(epoch from ${col}) * 1000)::float8`;
+
+/** SQLSTATE of a database error, if it is one (pg and PGlite both put it on `code`). */
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Deadlock or serialization failure: the transaction was rolled back whole and can simply run again. */
+const retryable = (err: unknown): boolean => ['40P01', '40001'].includes(sqlState(err) ?? '');
+/** Bad data (class 22) or a broken constraint (class 23): one turn's fault, not the database's. */
+const turnsFault = (err: unknown): boolean => /^2[23]/.test(sqlState(err) ?? '');
+
+interface ConversationRow {
+  id: string;
+  channel: Channel;
+  channel_key: string | null;
+  state: ConversationState;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const CONVERSATION_COLUMNS = `id, channel, channel_key, state, version, ${ms('created_at')} AS created_at, ${ms('updated_at')} AS updated_at`;
+
+function toRecord(r: ConversationRow): ConversationRecord {
+  return {
+    id: r.id,
+    channel: r.channel,
+    ...(r.channel_key === null ? {} : { channelKey: r.channel_key }),
+    state: r.state,
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** Rows go to the database as one JSON document per statement (`jsonb_to_recordset`): one parameter, any count, same in both drivers. */
+const json = (rows: unknown): string => JSON.stringify(rows);
+
+interface MessageRow {
+  i: number;
+  c: string;
+  d: 'in' | 'out';
+  b: unknown;
+  a: number;
+}
+interface EventRow {
+  i: number;
+  c: string;
+  n: string;
+  f: string | null;
+  s: string | null;
+  d: unknown;
+  a: number;
+}
+
+const INSERT_MESSAGES = `INSERT INTO messages (conversation_id, direction, body, at)
+  SELECT x.c, x.d, COALESCE(x.b, 'null'::jsonb), ${ts('x.a')}
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(i int, c text, d text, b jsonb, a float8)
+  ORDER BY x.i`;
+
+const INSERT_EVENTS = `INSERT INTO events (conversation_id, name, flow, step, data, at)
+  SELECT x.c, x.n, x.f, x.s, x.d, ${ts('x.a')}
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(i int, c text, n text, f text, s text, d jsonb, a float8)
+  ORDER BY x.i`;
+
+// Inbox first, ON CONFLICT DO NOTHING: a redelivered message fails only its own turn. The EXISTS
+// keeps a turn for a missing conversation from tripping the foreign key and failing the batch.
+const INSERT_INBOX = `INSERT INTO inbox (channel, message_id, conversation_id, at)
+  SELECT x.ch, x.mid, x.c, now()
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(ch text, mid text, c text)
+  WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.id = x.c)
+  ON CONFLICT DO NOTHING
+  RETURNING channel, message_id`;
+
+// The version check and the write are one statement, so a turn computed from a stale row never lands.
+const UPDATE_CONVERSATIONS = `UPDATE conversations c
+  SET state = x.s, version = c.version + 1, updated_at = ${ts('x.u')}
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, v int, s jsonb, u float8)
+  WHERE c.id = x.id AND c.version = x.v
+  RETURNING c.id, c.version`;
+
+const DELETE_INBOX = `DELETE FROM inbox i
+  USING jsonb_to_recordset($1::text::jsonb) AS x(ch text, mid text)
+  WHERE i.channel = x.ch AND i.message_id = x.mid`;
+
+const EXISTING = `SELECT c.id FROM conversations c
+  WHERE c.id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`;
+
+const inboxKey = (channel: string, messageId: string): string => `${channel}\u0000${messageId}`;
+
+function messageRows(conversationId: string, messages: TranscriptMessage[], into: MessageRow[]): void {
+  for (const m of messages) into.push({ i: into.length, c: conversationId, d: m.direction, b: m.body ?? null, a: m.at });
+}
+
+function eventRows(conversationId: string, events: AnalyticsEvent[], into: EventRow[]): void {
+  for (const e of events) {
+    into.push({ i: into.length, c: conversationId, n: e.name, f: e.flow ?? null, s: e.step ?? null, d: e.data ?? null, a: e.at });
+  }
+}
+
+async function insertRows(tx: Sql, messages: MessageRow[], events: EventRow[]): Promise<void> {
+  if (messages.length > 0) await tx.query(INSERT_MESSAGES, [json(messages)]);
+  if (events.length > 0) await tx.query(INSERT_EVENTS, [json(events)]);
+}
+
+/**
+ * Writes a batch of turns (distinct conversations, distinct inbox ids) in one transaction and
+ * returns each turn's own result: a duplicate, a stale version or a missing conversation fails
+ * only that turn. Statements: inbox insert → version-checked update → (rare) undo of inbox rows
+ * whose update failed → messages → events → (rare) which conversations exist.
+ */
+async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<CommitResult[]> {
+  const withInbox = turns.filter((t) => t.inbox);
+  const inboxTaken = new Set<string>();
+  if (withInbox.length > 0) {
+    const rows = await tx.query<{ channel: string; message_id: string }>(INSERT_INBOX, [
+      json(withInbox.map((t) => ({ ch: t.inbox?.channel, mid: t.inbox?.messageId, c: t.conversationId }))),
+    ]);
+    for (const r of rows) inboxTaken.add(inboxKey(r.channel, r.message_id));
+  }
+  const passedInbox = (t: TurnCommit): boolean => !t.inbox || inboxTaken.has(inboxKey(t.inbox.channel, t.inbox.messageId));
+
+  const candidates = turns.filter(passedInbox);
+  const updated = new Map<string, number>();
+  if (candidates.length > 0) {
+    // Sorted by id so concurrent batches (other processes) tend to lock rows in the same order.
+    const rows = candidates
+      .map((t) => ({ id: t.conversationId, v: t.expectedVersion, s: t.state, u: typeof t.state.updatedAt === 'number' ? t.state.updatedAt : Date.now() }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const r of await tx.query<{ id: string; version: number }>(UPDATE_CONVERSATIONS, [json(rows)])) updated.set(r.id, Number(r.version));
+  }
+
+  const undo = candidates.filter((t) => t.inbox && !updated.has(t.conversationId));
+  if (undo.length > 0) await tx.query(DELETE_INBOX, [json(undo.map((t) => ({ ch: t.inbox?.channel, mid: t.inbox?.messageId })))]);
+
+  const messages: MessageRow[] = [];
+  const events: EventRow[] = [];
+  for (const t of turns) {
+    if (!updated.has(t.conversationId)) continue;
+    messageRows(t.conversationId, t.messages, messages);
+    eventRows(t.conversationId, t.events, events);
+  }
+  await insertRows(tx, messages, events);
+
+  const failed = turns.filter((t) => !updated.has(t.conversationId));
+  const existing = new Set<string>();
+  if (failed.length > 0) {
+    for (const r of await tx.query<{ id: string }>(EXISTING, [json(failed.map((t) => t.conversationId))])) existing.add(r.id);
+  }
+  return turns.map((t): CommitResult => {
+    const version = updated.get(t.conversationId);
+    if (version !== undefined) return { ok: true, version };
+    if (!existing.has(t.conversationId)) return { ok: false, code: 'conversation.missing' };
+    return { ok: false, code: passedInbox(t) ? 'version.conflict' : 'inbox.duplicate' };
+  });
+}
+
+interface Pending {
+  turn: TurnCommit;
+  resolve: (r: CommitResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const maxBatch = Math.max(1, opts.maxBatch ?? 500);
+  const migrations = opts.migrations ?? MIGRATIONS;
+  const schema = opts.schema === undefined ? undefined : assertSchemaName(opts.schema);
+
+  async function applyMigrations(): Promise<Migration[]> {
+    return sql.transaction(async (tx) => {
+      // Held to the end of this transaction: a second process waits here, then finds nothing to do.
+      await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+      if (schema) await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const ran: Migration[] = [];
+      for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(m.version)) continue;
+        for (const statement of m.statements) await tx.query(statement);
+        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        ran.push(m);
+      }
+      return ran;
+    });
+  }
+
+  async function createConversation(c: NewConversation): Promise<CommitResult> {
+    return sql.transaction(async (tx) => {
+      // No conflict target: a clash on id, token or channel key all mean "someone created it first".
+      const inserted = await tx.query(
+        `INSERT INTO conversations (id, channel, channel_key, token_hash, state, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::text::jsonb, 1, ${ts('$6::float8')}, ${ts('$6::float8')})
+         ON CONFLICT DO NOTHING RETURNING id`,
+        [c.id, c.channel, c.channelKey ?? null, c.tokenHash ?? null, json(c.state), c.at],
+      );
+      if (inserted.length === 0) return { ok: false, code: 'conversation.exists' } as const;
+      const messages: MessageRow[] = [];
+      const events: EventRow[] = [];
+      messageRows(c.id, c.messages, messages);
+      eventRows(c.id, c.events, events);
+      await insertRows(tx, messages, events);
+      return { ok: true, version: 1 } as const;
+    });
+  }
+
+  async function findOne(where: string, params: unknown[]): Promise<ConversationRecord | undefined> {
+    const rows = await sql.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE ${where}`, params);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  // ---- group commit -------------------------------------------------------------------------
+  // Turns queue up; a flush starts on the next macrotask (setImmediate: no timer, so an idle
+  // commit waits only for the current tick) whenever fewer than `concurrency` batches are in
+  // flight, and takes everything queued. Under load, the turns arriving while batches are in
+  // flight form the next batch, so one transaction (one WAL flush) carries hundreds of turns.
+  let queue: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  /** Conversations with a turn in an in-flight batch: their later turns wait, keeping per-conversation order. */
+  const busy = new Set<string>();
+  let idle: Array<() => void> = [];
+
+  function kick(): void {
+    if (scheduled || inFlight >= concurrency || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(drain);
+  }
+
+  /** The next batch: oldest first, at most one turn per conversation and per inbox id. */
+  function take(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const seen = new Set<string>();
+    const keys = new Set<string>();
+    for (const p of queue) {
+      const id = p.turn.conversationId;
+      const key = p.turn.inbox ? inboxKey(p.turn.inbox.channel, p.turn.inbox.messageId) : undefined;
+      if (batch.length < maxBatch && !busy.has(id) && !seen.has(id) && !(key !== undefined && keys.has(key))) {
+        batch.push(p);
+        if (key !== undefined) keys.add(key);
+      } else {
+        rest.push(p);
+      }
+      // Also for a turn left behind: later turns of its conversation must not overtake it.
+      seen.add(id);
+    }
+    queue = rest;
+    return batch;
+  }
+
+  function drain(): void {
+    scheduled = false;
+    while (inFlight < concurrency) {
+      const batch = take();
+      if (batch.length === 0) break;
+      inFlight++;
+      for (const p of batch) busy.add(p.turn.conversationId);
+      void flush(batch).finally(() => {
+        inFlight--;
+        for (const p of batch) busy.delete(p.turn.conversationId);
+        kick();
+        if (inFlight === 0 && queue.length === 0) {
+          const waiters = idle;
+          idle = [];
+          for (const w of waiters) w();
+        }
+      });
+    }
+  }
+
+  async function writeWithRetry(turns: readonly TurnCommit[]): Promise<CommitResult[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sql.transaction((tx) => writeBatch(tx, turns));
+      } catch (err) {
+        if (!retryable(err) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  async function flush(batch: Pending[]): Promise<void> {
+    try {
+      const results = await writeWithRetry(batch.map((p) => p.turn));
+      batch.forEach((p, i) => p.resolve(results[i] ?? { ok: false, code: 'conversation.missing' }));
+    } catch (err) {
+      if (batch.length === 1 || !turnsFault(err)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // One turn's bad data failed the whole batch: write each alone so only that one fails.
+      for (const p of batch) {
+        try {
+          const [r] = await writeWithRetry([p.turn]);
+          p.resolve(r ?? { ok: false, code: 'conversation.missing' });
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+    }
+  }
+
+  function commitTurn(turn: TurnCommit): Promise<CommitResult> {
+    return new Promise<CommitResult>((resolve, reject) => {
+      queue.push({ turn, resolve, reject });
+      kick();
+    });
+  }
+
+  return {
+    sql,
+    applyMigrations,
+    migrate: async () => {
+      await applyMigrations();
+    },
+    createConversation,
+    getConversation: (id) => findOne('id = $1', [id]),
+    findByToken: (tokenHash) => findOne('token_hash = $1', [tokenHash]),
+    findByChannelKey: (channel, channelKey) => findOne('channel = $1 AND channel_key = $2', [channel, channelKey]),
+    commitTurn,
+    async transcript(conversationId, { limit } = {}): Promise<StoredMessage[]> {
+      const rows = await sql.query<{ seq: number; direction: 'in' | 'out'; body: unknown; at: number }>(
+        `SELECT m.seq::float8 AS seq, m.direction, m.body, ${ms('m.at')} AS at
+         FROM (SELECT * FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2::int) m
+         ORDER BY m.seq`,
+        [conversationId, limit ?? null],
+      );
+      return rows.map((r) => ({ seq: Number(r.seq), direction: r.direction, body: r.body, at: Number(r.at) }));
+    },
+    async inboxSeen(channel, messageId) {
+      const rows = await sql.query('SELECT 1 AS seen FROM inbox WHERE channel = $1 AND message_id = $2', [channel, messageId]);
+      return rows.length > 0;
+    },
+    async close() {
+      // Let queued and in-flight turns finish: their callers are awaiting a result.
+      if (inFlight > 0 || queue.length > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/** The worker pool: same reports as inspect(), main thread stays responsive, hard timeout, size cap before any hand-over. */
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { inspect } from '../../src/certs/inspect.ts';
+import { createCertificateChecker } from '../../src/certs/pool.ts';
+import type { CertificateChecker } from '../../src/certs/pool.ts';
+
+const FIXTURES = new URL('../../../shared/fixtures/public/', import.meta.url);
+const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, FIXTURES)));
+
+const HACIENDA = 'cr-hacienda/johann04-sandbox-cpf-0205860860.p12';
+const ASCII = 'Red Hat Enterprise Linux 7.4';
+const CORPUS: [string, string][] = [
+  [HACIENDA, '5678'],
+  ['pkcs12-corpus/legacy-rc2-40-3des-sha1mac.p12', ASCII],
+  ['pkcs12-corpus/3des-only-sha1mac.p12', ASCII],
+  ['pkcs12-corpus/pbes2-aes128-hmacsha256.p12', ASCII],
+  ['pkcs12-corpus/pbes2-aes256-hmacsha1.p12', ASCII],
+  ['pkcs12-corpus/no-encryption-sha256mac.p12', ASCII],
+  ['pkcs12-corpus/cert-only-no-key.p12', ASCII],
+  ['pkcs12-corpus/legacy-rc2-40-3des-empty-password.p12', ''],
+  ['pkcs12-corpus/pbes2-aes256-sha512-1M-iterations.p12', ASCII],
+  ['pkcs12-corpus/legacy-md4mac.p12', ASCII],
+];
+// Fixed instant so validity checks agree between the in-process and the pooled run.
+const AT = new Date('2018-06-01T00:00:00Z');
+
+const open: CertificateChecker[] = [];
+function checker(opts: Parameters<typeof createCertificateChecker>[0]): CertificateChecker {
+  const c = createCertificateChecker(opts);
+  open.push(c);
+  return c;
+}
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(open.splice(0).map((c) => c.close()));
+});
+
+const codes = (r: { checks: { code: string; status: string }[] }): string[] => r.checks.filter((c) => c.status !== 'skip').map((c) => c.code);
+
+describe('createCertificateChecker', () => {
+  it('gives the same report as inspect() for the Hacienda sandbox file', async () => {
+    const pool = checker({ size: 1 });
+    const file = fixture(HACIENDA);
+    const report = await pool.verify(file, '5678', { now: AT });
+    expect(report).toEqual(inspect(fixture(HACIENDA), '5678', { now: AT }));
+    expect(report.verdict).toBe('fail');
+    expect(report.environment).toBe('staging');
+    // The caller's buffer is copied, neither detached by the transfer nor touched by the worker.
+    expect(Buffer.from(file).equals(Buffer.from(fixture(HACIENDA)))).toBe(true);
+  });
+
+  it('runs 20 concurrent checks without blocking the main thread', async () => {
+    const pool = checker({});
+    // Warm-up: workers booted and JIT-ed, so the measurement is about steady state.
+    await Promise.all(CORPUS.map(([f, pw]) => pool.verify(fixture(f), pw, { now: AT })));
+    const files = Array.from({ length: 20 }, (_, i) => {
+      const [f, pw] = CORPUS[i % CORPUS.length] ?? [HACIENDA, '5678'];
+      return [fixture(f), pw] as const;
+    });
+    // Fresh copies for the in-process reference run: it must not share buffers with what the pool is given.
+    const expected = files.map(([file, pw]) => inspect(file.slice(), pw, { now: AT }));
+
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const t0 = performance.now();
+    const reports = await Promise.all(files.map(([file, pw]) => pool.verify(file, pw, { now: AT })));
+    const elapsed = performance.now() - t0;
+    h.disable();
+    const maxMs = h.max / 1e6;
+    console.log(`pool: 20 checks in ${elapsed.toFixed(0)} ms; main-thread event-loop delay max ${maxMs.toFixed(2)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(2)} ms`);
+
+    expect(reports).toEqual(expected);
+    expect(maxMs).toBeLessThan(50);
+  });
+
+  it('turns a check that overruns its time into a check.timeout report', async () => {
+    const pool = checker({ size: 1, timeoutMs: 1, maxIterations: 2_000_000 });
+    const report = await pool.verify(fixture('pkcs12-corpus/3des-1M-iterations.p12'), ASCII, { now: AT });
+    expect(report.verdict).toBe('fail');
+    expect(report.checks).toContainEqual(expect.objectContaining({ id: 'file.limits', status: 'fail', code: 'check.timeout' }));
+  });
+
+  it('replaces a timed-out worker and keeps working', async () => {
+    // 1M iterations of the PKCS#12 KDF take seconds; an ordinary file takes milliseconds.
+    const pool = checker({ size: 1, timeoutMs: 1500, maxIterations: 2_000_000 });
+    const slow = await pool.verify(fixture('pkcs12-corpus/3des-1M-iterations.p12'), ASCII, { now: AT });
+    expect(codes(slow)).toContain('check.timeout');
+    const after = await Promise.all([1, 2, 3].map(() => pool.verify(fixture(HACIENDA), '5678', { now: AT })));
+    const expected = inspect(fixture(HACIENDA), '5678', { now: AT });
+    expect(expected.environment).toBe('staging');
+    for (const r of after) expect(r).toEqual(expected);
+  });
+
+  it('refuses an oversized file in the main thread without handing it to a worker', async () => {
+    const pool = checker({ size: 1, maxBytes: 1024 });
+    // Let the worker boot first so a post would be observable.
+    await pool.verify(fixture(HACIENDA), '5678', { now: AT });
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    const big = new Uint8Array(4096);
+    const report = await pool.verify(big, 'secret', { now: AT });
+    expect(post).not.toHaveBeenCalled();
+    expect(report.verdict).toBe('fail');
+    expect(report.checks).toContainEqual(expect.objectContaining({ id: 'file.limits', status: 'fail', code: 'file.too-large' }));
+    // A caller cannot loosen the pool's cap.
+    const loosened = await pool.verify(big, 'secret', { now: AT, maxBytes: 1_000_000 });
+    expect(codes(loosened)).toContain('file.too-large');
+    expect(post).not.toHaveBeenCalled();
+  });
+
+  it('resolves pending checks after close() and refuses new ones', async () => {
+    const pool = checker({ size: 1 });
+    const pending = pool.verify(fixture(HACIENDA), '5678', { now: AT });
+    await pool.close();
+    expect(codes(await pending)).toEqual(['check.closed']);
+    expect(codes(await pool.verify(fixture(HACIENDA), '5678', {}))).toEqual(['check.closed']);
+  });
+
+  it('refuses checks beyond the queue limit instead of piling them up', async () => {
+    const pool = checker({ size: 1, queueLimit: 1 });
+    const file = fixture(HACIENDA);
+    // The worker is still booting: the first check waits in the queue, the second finds it full.
+    const [a, b] = await Promise.all([pool.verify(file, '5678', { now: AT }), pool.verify(file, '5678', { now: AT })]);
+    expect(a.environment).toBe('staging');
+    expect(codes(b)).toEqual(['check.busy']);
+  });
+});

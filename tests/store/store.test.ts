@@ -1,0 +1,357 @@
+// The store contract, run the same on embedded PGlite (data dir and in memory) and on PostgreSQL when DATABASE_URL is set.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateCommand } from '../../src/cli/migrate.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { CommitResult, TurnCommit } from '../../src/store/port.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
+import {
+  type Backend,
+  DATABASE_URL,
+  dropSchemas,
+  newConversation,
+  newId,
+  pgliteDirBackend,
+  pgliteMemoryBackend,
+  postgresBackend,
+  schemaName,
+  stateAt,
+  turn,
+} from './support.ts';
+
+if (!DATABASE_URL) console.warn('\n*** SKIPPED: PostgreSQL store tests — set DATABASE_URL ***\n');
+
+const count = async (store: SqlStore, table: 'messages' | 'events' | 'inbox', conversationId: string): Promise<number> => {
+  const rows = await store.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE conversation_id = $1`, [conversationId]);
+  return Number(rows[0]?.n);
+};
+
+const texts = async (store: SqlStore, id: string): Promise<string[]> =>
+  (await store.transcript(id)).filter((m) => m.direction === 'in').map((m) => (m.body as { text: string }).text);
+
+function storeSuite(backend: () => Backend, skip = false): void {
+  const b = skip ? undefined : backend();
+  describe.skipIf(skip)(`store on ${b?.name ?? 'PostgreSQL'}`, () => {
+    let store: SqlStore;
+    const be = (): Backend => b as Backend;
+
+    beforeAll(async () => {
+      store = await be().open();
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+      await b?.cleanup();
+    });
+
+    it('creates a conversation and finds it by id, token and channel key', async () => {
+      const web = newConversation();
+      expect(await store.createConversation(web)).toEqual({ ok: true, version: 1 });
+      const got = await store.getConversation(web.id);
+      expect(got).toEqual({ id: web.id, channel: 'webchat', state: web.state, version: 1, createdAt: web.at, updatedAt: web.at });
+      expect((await store.findByToken(web.tokenHash as string))?.id).toBe(web.id);
+
+      const key = newId();
+      const slack = newConversation({ channel: 'slack', channelKey: key, tokenHash: undefined });
+      expect(await store.createConversation(slack)).toEqual({ ok: true, version: 1 });
+      expect((await store.findByChannelKey('slack', key))?.id).toBe(slack.id);
+      expect(await store.findByChannelKey('teams', key)).toBeUndefined();
+      expect(await store.getConversation(newId())).toBeUndefined();
+      expect(await store.findByToken('nope')).toBeUndefined();
+
+      const transcript = await store.transcript(web.id);
+      expect(transcript.map(({ direction, body, at }) => ({ direction, body, at }))).toEqual(web.messages);
+      expect(await count(store, 'events', web.id)).toBe(1);
+    });
+
+    it('refuses a second conversation with the same id, channel key or token', async () => {
+      const key = newId();
+      const first = newConversation({ channel: 'teams', channelKey: key });
+      expect((await store.createConversation(first)).ok).toBe(true);
+      expect(await store.createConversation({ ...first, channelKey: newId(), tokenHash: undefined })).toEqual({ ok: false, code: 'conversation.exists' });
+      const sameKey = newConversation({ channel: 'teams', channelKey: key, tokenHash: undefined });
+      expect(await store.createConversation(sameKey)).toEqual({ ok: false, code: 'conversation.exists' });
+      expect(await store.getConversation(sameKey.id)).toBeUndefined();
+      expect(await count(store, 'messages', sameKey.id)).toBe(0);
+      const sameToken = newConversation({ tokenHash: first.tokenHash });
+      expect(await store.createConversation(sameToken)).toEqual({ ok: false, code: 'conversation.exists' });
+      // Web chat conversations have no key: any number of them.
+      expect((await store.createConversation(newConversation())).ok).toBe(true);
+      expect((await store.createConversation(newConversation())).ok).toBe(true);
+    });
+
+    it('commits a turn: version + 1, state, transcript, events and inbox id', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      const t = turn(c.id, 1, 'hola', { inbox: { channel: 'webchat', messageId: newId() } });
+      expect(await store.commitTurn(t)).toEqual({ ok: true, version: 2 });
+      const got = await store.getConversation(c.id);
+      expect(got?.version).toBe(2);
+      expect(got?.state).toEqual(t.state);
+      expect(got?.updatedAt).toBe(t.state.updatedAt);
+      expect(got?.createdAt).toBe(c.at);
+      expect(await texts(store, c.id)).toEqual(['hola']);
+      expect(await count(store, 'events', c.id)).toBe(2);
+      expect(await store.inboxSeen('webchat', t.inbox?.messageId as string)).toBe(true);
+      expect(await store.commitTurn(turn(c.id, 2, 'otra'))).toEqual({ ok: true, version: 3 });
+      expect(await texts(store, c.id)).toEqual(['hola', 'otra']);
+    });
+
+    it('rejects a stale expected version and writes nothing', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      await store.commitTurn(turn(c.id, 1, 'first'));
+      const messageId = newId();
+      const stale = turn(c.id, 1, 'stale', { inbox: { channel: 'slack', messageId } });
+      expect(await store.commitTurn(stale)).toEqual({ ok: false, code: 'version.conflict' });
+      expect((await store.getConversation(c.id))?.version).toBe(2);
+      expect(await texts(store, c.id)).toEqual(['first']);
+      expect(await count(store, 'events', c.id)).toBe(2);
+      // The inbox id is not taken, so the redelivery (recomputed on the new version) still applies.
+      expect(await store.inboxSeen('slack', messageId)).toBe(false);
+      expect(await store.commitTurn({ ...turn(c.id, 2, 'retried'), inbox: { channel: 'slack', messageId } })).toEqual({ ok: true, version: 3 });
+    });
+
+    it('reports a missing conversation', async () => {
+      const id = newId();
+      expect(await store.commitTurn(turn(id, 1, 'x'))).toEqual({ ok: false, code: 'conversation.missing' });
+      const messageId = newId();
+      expect(await store.commitTurn(turn(id, 1, 'x', { inbox: { channel: 'webchat', messageId } }))).toEqual({ ok: false, code: 'conversation.missing' });
+      expect(await store.inboxSeen('webchat', messageId)).toBe(false);
+      expect(await store.transcript(id)).toEqual([]);
+    });
+
+    it('applies a redelivered message once', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      const inbox = { channel: 'teams' as const, messageId: newId() };
+      expect(await store.inboxSeen(inbox.channel, inbox.messageId)).toBe(false);
+      expect(await store.commitTurn(turn(c.id, 1, 'once', { inbox }))).toEqual({ ok: true, version: 2 });
+      const before = await store.transcript(c.id);
+      expect(await store.commitTurn(turn(c.id, 2, 'again', { inbox }))).toEqual({ ok: false, code: 'inbox.duplicate' });
+      expect(await store.transcript(c.id)).toEqual(before);
+      expect((await store.getConversation(c.id))?.version).toBe(2);
+      // The same message id on another channel is another message.
+      expect(await store.commitTurn(turn(c.id, 2, 'other channel', { inbox: { channel: 'slack', messageId: inbox.messageId } }))).toEqual({ ok: true, version: 3 });
+    });
+
+    it('lands 200 concurrent turns on 50 conversations, each conversation in order', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const c = newConversation();
+        await store.createConversation(c);
+        ids.push(c.id);
+      }
+      // A queue per conversation, as the chat service keeps: each turn starts from the last one's version.
+      const chains = ids.map(async (id) => {
+        const results: CommitResult[] = [];
+        let version = 1;
+        for (let k = 0; k < 4; k++) {
+          const r = await store.commitTurn(turn(id, version, `${id}:${k}`, { inbox: { channel: 'webchat', messageId: `${id}:${k}` } }));
+          results.push(r);
+          if (r.ok) version = r.version;
+        }
+        return results;
+      });
+      const all = (await Promise.all(chains)).flat();
+      expect(all).toHaveLength(200);
+      expect(all.every((r) => r.ok)).toBe(true);
+      for (const id of ids) {
+        expect((await store.getConversation(id))?.version).toBe(5);
+        expect(await texts(store, id)).toEqual([0, 1, 2, 3].map((k) => `${id}:${k}`));
+        expect(await count(store, 'events', id)).toBe(5);
+        expect(await count(store, 'inbox', id)).toBe(4);
+      }
+    });
+
+    it('lets exactly one of several racing turns on one version win, and fails only the losers', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      const others = await Promise.all([0, 1, 2].map(async () => {
+        const o = newConversation();
+        await store.createConversation(o);
+        return o.id;
+      }));
+      const racing: TurnCommit[] = [0, 1, 2, 3, 4].map((k) => turn(c.id, 1, `race ${k}`));
+      const results = await Promise.all([...racing.map((t) => store.commitTurn(t)), ...others.map((id) => store.commitTurn(turn(id, 1, 'bystander')))]);
+      expect(results.slice(0, 5).filter((r) => r.ok)).toEqual([{ ok: true, version: 2 }]);
+      expect(results.slice(0, 5).filter((r) => !r.ok)).toEqual(Array(4).fill({ ok: false, code: 'version.conflict' }));
+      expect(results.slice(5)).toEqual(Array(3).fill({ ok: true, version: 2 }));
+      expect(await texts(store, c.id)).toHaveLength(1);
+    });
+
+    it('isolates a turn the database rejects from the rest of its batch', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const c = newConversation();
+        await store.createConversation(c);
+        ids.push(c.id);
+      }
+      const [a, bad, z] = ids as [string, string, string];
+      // A NUL in JSON text is valid JSON but not storable in jsonb: the database refuses it.
+      const poisoned = turn(bad, 1, 'bad', { messages: [{ direction: 'in', body: { text: 'nul \u0000 here' }, at: 1 }] });
+      const settled = await Promise.allSettled([store.commitTurn(turn(a, 1, 'fine')), store.commitTurn(poisoned), store.commitTurn(turn(z, 1, 'fine too'))]);
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((await store.getConversation(bad))?.version).toBe(1);
+      expect(await texts(store, a)).toEqual(['fine']);
+      expect(await texts(store, z)).toEqual(['fine too']);
+    });
+
+    it('returns the last N transcript lines, oldest first', async () => {
+      const c = newConversation({ messages: [] });
+      await store.createConversation(c);
+      let version = 1;
+      for (let k = 0; k < 5; k++) {
+        const r = await store.commitTurn(turn(c.id, version, `m${k}`));
+        if (r.ok) version = r.version;
+      }
+      const last3 = await store.transcript(c.id, { limit: 3 });
+      expect(last3.map((m) => m.direction)).toEqual(['out', 'in', 'out']);
+      expect(last3.map((m) => (m.body as { echo?: string; text?: string }).echo ?? (m.body as { text?: string }).text)).toEqual(['m3', 'm4', 'm4']);
+      expect(last3.map((m) => m.seq)).toEqual([...last3.map((m) => m.seq)].sort((x, y) => x - y));
+      expect(await store.transcript(c.id)).toHaveLength(10);
+      expect(await store.transcript(c.id, { limit: 100 })).toHaveLength(10);
+    });
+
+    it('runs migrations once: a second migrate is a no-op', async () => {
+      expect(await store.applyMigrations()).toEqual([]);
+      await store.migrate();
+      const rows = await store.sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+    });
+
+    it('migrates an empty database from two stores at once', async () => {
+      const one = await be().fresh();
+      const two = b?.name === 'PostgreSQL' ? await be().fresh() : one;
+      try {
+        // On PostgreSQL the two use different schemas but share the advisory lock; same schema is covered below.
+        const ran = await Promise.all([one.applyMigrations(), two.applyMigrations()]);
+        expect(ran.flat().length).toBe(two === one ? MIGRATIONS.length : 2 * MIGRATIONS.length);
+      } finally {
+        await one.close();
+        if (two !== one) await two.close();
+      }
+    });
+
+    it.runIf(b?.persistent)('keeps everything across close and reopen', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      await store.commitTurn(turn(c.id, 1, 'durable', { inbox: { channel: 'webchat', messageId: `durable-${c.id}` } }));
+      await store.close();
+      store = await be().open();
+      await store.migrate();
+      expect((await store.getConversation(c.id))?.version).toBe(2);
+      expect(await texts(store, c.id)).toEqual(['durable']);
+      expect(await store.inboxSeen('webchat', `durable-${c.id}`)).toBe(true);
+      expect(await store.applyMigrations()).toEqual([]);
+    });
+
+    it('resolves a lone commit promptly (no batching partner needed)', async () => {
+      const c = newConversation();
+      await store.createConversation(c);
+      const start = performance.now();
+      expect(await store.commitTurn(turn(c.id, 1, 'alone'))).toEqual({ ok: true, version: 2 });
+      expect(performance.now() - start).toBeLessThan(1_000);
+    });
+  });
+}
+
+storeSuite(pgliteDirBackend);
+storeSuite(pgliteMemoryBackend);
+storeSuite(() => postgresBackend(DATABASE_URL as string), !DATABASE_URL);
+
+describe.skipIf(!DATABASE_URL)('PostgreSQL specifics', () => {
+  const url = DATABASE_URL as string;
+  const schemas: string[] = [];
+  afterAll(async () => {
+    await dropSchemas(url, schemas);
+  });
+
+  it('two processes migrating one schema at once both succeed, and it is applied once', async () => {
+    const schema = schemaName('store_race');
+    schemas.push(schema);
+    const stores = await Promise.all([0, 1, 2].map(() => openStore({ databaseUrl: url, schema })));
+    try {
+      const ran = await Promise.all(stores.map((s) => s.applyMigrations()));
+      expect(ran.flat().map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      const rows = await stores[0]?.sql.query('SELECT version FROM schema_migrations');
+      expect(rows).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('honours ?options=-c search_path=… in DATABASE_URL', async () => {
+    const schema = schemaName('store_url');
+    schemas.push(schema);
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    const store = await openStore({ databaseUrl: u.toString() });
+    try {
+      await store.migrate();
+      const c = newConversation();
+      expect((await store.createConversation(c)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['conversations', 'events', 'inbox', 'messages', 'schema_migrations']);
+      const n = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.conversations`);
+      expect(n.rows[0]?.n).toBe(1);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('migrate CLI applies to DATABASE_URL and then reports up to date', async () => {
+    const schema = schemaName('store_cli');
+    schemas.push(schema);
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    const out: string[] = [];
+    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) } };
+    expect(await migrateCommand([], io, { DATABASE_URL: u.toString() })).toBe(0);
+    expect(out.join('')).toMatch(/applied 1 /);
+    out.length = 0;
+    expect(await migrateCommand([], io, { DATABASE_URL: u.toString() })).toBe(0);
+    expect(out.join('')).toMatch(/up to date/);
+  });
+});
+
+describe('migrate CLI on the embedded store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llavero-migrate-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('applies pending migrations to DATA_DIR, then has nothing to do', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } };
+    expect(await migrateCommand([], io, { DATA_DIR: dir })).toBe(0);
+    expect(out.join('')).toContain(`applied 1 ${MIGRATIONS[0]?.name}`);
+    out.length = 0;
+    expect(await migrateCommand([], io, { DATA_DIR: dir })).toBe(0);
+    expect(out.join('')).toContain('up to date');
+    expect(err).toEqual([]);
+    const store = await openStore({ dataDir: dir });
+    try {
+      const c = newConversation({ state: stateAt(1) });
+      expect((await store.createConversation(c)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects unknown arguments', async () => {
+    const err: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s) } };
+    expect(await migrateCommand(['--bogus'], io, {})).toBe(2);
+    expect(err.join('')).toContain('--bogus');
+  });
+});
