@@ -71,7 +71,7 @@ export function describeInbound(entry: TranscriptEntry, label: (key: string) => 
   }
 }
 
-export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 8 }: ChatServiceOptions): ChatService {
+export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30 }: ChatServiceOptions): ChatService {
   const queues = new Map<string, Promise<unknown>>();
 
   /** Run `fn` after every earlier turn of this conversation in this process. */
@@ -156,7 +156,9 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
           return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
         }
         if (res.code === 'conversation.missing') return { ok: false, code: 'conversation.missing' } as const;
-        // version.conflict: another process applied a turn first; run ours on top of it.
+        // version.conflict: another process applied a turn first; run ours on top of it, after a
+        // short random pause so two processes hammering one conversation stop colliding in step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
       }
       return { ok: false, code: 'conversation.busy' } as const;
     });

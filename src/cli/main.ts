@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runChat } from '../adapters/cli/chat.ts';
 import { createBot } from '../bot.ts';
+import { createCertificateChecker } from '../certs/pool.ts';
 import type { Locale } from '../conversation/messages.ts';
 import { loadResources } from '../i18n/resources.ts';
 import { createTranslator } from '../i18n/translator.ts';
@@ -23,8 +24,13 @@ async function main(argv: string[]): Promise<number> {
       });
       const locale: Locale = values.locale === 'en' || values.locale === 'es' ? values.locale : envLocale();
       const maxFileBytes = 64 * 1024;
-      const bot = createBot({ maxFileBytes });
-      return runChat(bot, { jsonl: values.jsonl ?? false, locale, maxFileBytes }, io);
+      const checker = createCertificateChecker({ maxBytes: maxFileBytes });
+      const bot = createBot({ maxFileBytes, verify: checker.verify });
+      try {
+        return await runChat(bot, { jsonl: values.jsonl ?? false, locale, maxFileBytes }, io);
+      } finally {
+        await checker.close();
+      }
     }
     case 'verify':
       return verifyCommand(rest, io, createTranslator(loadResources()).t);

@@ -487,7 +487,8 @@ export function createEngine(options: EngineOptions): Engine {
     const cmd = matchCommand(trimmed, lexicon);
     if (cmd) return command(t, cmd);
     const offered = choicesOf(cur.step, t.snap.context).map((c) => ({ id: c.id, labels: labels(c.label) }));
-    const picked = matchChoice(trimmed, offered, lexicon);
+    // Where free text is routed (the menus), routing understands more than a label's words would.
+    const picked = matchChoice(trimmed, offered, lexicon, { partial: !cur.step.routesText && cur.step.expects === 'choice' });
     if (picked) return answer(t, cur, picked);
     if (looksSecret(trimmed)) t.say('common:secret.typed-in-clear');
     if (cur.step.expects === 'text') {

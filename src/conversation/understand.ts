@@ -2,7 +2,7 @@
 import type { Country } from '../certs/report.ts';
 import type { FlowId } from '../flows/step.ts';
 import type { Command, Locale } from './messages.ts';
-import { normalize, phraseScore, tokens } from './text.ts';
+import { normalize, phraseScore, tokens, wordMatches } from './text.ts';
 
 /** Words customers use, per language, from `locales/<lng>/routing.json`. Matching uses every language at once. */
 export interface Vocabulary {
@@ -90,6 +90,7 @@ export function matchChoice(
   text: string,
   options: ReadonlyArray<{ id: string; labels: readonly string[] }>,
   lex: Lexicon,
+  { partial = true }: { partial?: boolean } = {},
 ): string | undefined {
   const typed = normalize(text);
   if (typed === '') return undefined;
@@ -97,8 +98,16 @@ export function matchChoice(
   if (Number.isInteger(n) && n >= 1 && n <= options.length) return options[n - 1]?.id;
   for (const o of options) if (o.labels.some((l) => normalize(l) === typed)) return o.id;
   for (const o of options) if (lex.answers.get(o.id)?.has(typed)) return o.id;
-  return undefined;
+  // Part of a label, as people type it ("ATV clásico" for «ATV clásico (Comprobantes
+  // Electrónicos)», typos tolerated): taken only when exactly one option has every word.
+  const words = tokens(text);
+  if (!partial || words.length === 0) return undefined;
+  const fits = options.filter((o) => o.labels.some((l) => containsAll(tokens(l), words)));
+  return fits.length === 1 ? fits[0]?.id : undefined;
 }
+
+const containsAll = (label: readonly string[], words: readonly string[]): boolean =>
+  words.every((w) => label.some((l) => wordMatches(w, l)));
 
 export interface Routing {
   /** Candidate procedures, best first; one means a confident match. */

@@ -52,6 +52,21 @@ describe('greeting and routing', () => {
     expect(d.where().flow).toBe('atv.generate-key');
   });
 
+  it('takes part of a button label typed by hand, but not a word two buttons share', async () => {
+    const d = driver('es');
+    await d.send('revocar llave');
+    expect(d.where()).toEqual({ flow: 'atv.revoke-key', step: 'portal' });
+    await d.send('atv clasico');
+    expect(d.where().step).toBe('login');
+    await d.send('no');
+    expect(d.where().step).toBe('loginTrouble');
+    const e = driver('es');
+    await e.send('revocar llave');
+    // «TRIBU-CR (Tico Factura)» and «ATV clásico (Comprobantes Electrónicos)» share no word with this.
+    await e.send('factura electrónica');
+    expect(e.where().step).toBe('portal');
+  });
+
   it('asks back when it does not understand, and still offers the menu', async () => {
     const d = driver('en');
     await d.send('hello there');
