@@ -13,7 +13,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { Call, FlowEvent, FlowInput, FlowOutput, Step } from './step.ts';
-import { DID_IT_WORK, PERSON, YES_NO, finalOutput } from './shared/choices.ts';
+import { CONTINUE, DID_IT_WORK, PERSON, RETRY, YES_NO, finalOutput } from './shared/choices.ts';
 
 export const version = 1;
 
@@ -26,8 +26,6 @@ interface Context {
 }
 type S = Step<Context>;
 
-const RETRY = { id: 'retry', label: 'common:choice.retry' } as const;
-const CONTINUE = { id: 'continue', label: 'common:choice.continue' } as const;
 const HAS_KEY = { id: 'has-key', label: 'atv:generate.choice.has-key' } as const;
 const PIN_REJECTED = { id: 'pin-rejected', label: 'atv:generate.choice.pin-rejected' } as const;
 const NEW_KEY = { id: 'new-key', label: 'atv:generate.choice.new-key' } as const;

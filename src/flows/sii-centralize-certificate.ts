@@ -13,7 +13,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { Call, FlowEvent, SubflowDoneEvent, FlowInput, FlowOutput, Step } from './step.ts';
-import { DID_IT_WORK, PERSON, YES_NO, finalOutput } from './shared/choices.ts';
+import { PERSON, RETRY, navigationStep, YES_NO, finalOutput } from './shared/choices.ts';
 
 export const version = 1;
 
@@ -26,18 +26,10 @@ interface Context {
 }
 type S = Step<Context>;
 
-const RETRY = { id: 'retry', label: 'common:choice.retry' } as const;
 const GET_NEW = { id: 'get-new', label: 'sii:centralize.choice.get-new' } as const;
 const START_OVER = { id: 'start-over', label: 'sii:centralize.choice.start-over' } as const;
 
-/** A "did it work?" step of the source: worked moves on, failed or an error goes to its trouble state. */
-const navigation = (state: string): S => ({
-  prompt: `sii:centralize.${state}.prompt`,
-  help: `sii:centralize.${state}.help`,
-  expects: 'choice',
-  choices: DID_IT_WORK,
-  canFail: true,
-});
+const navigation = (state: string): S => navigationStep('sii:centralize')<Context>(state);
 
 const menuFailed = (step: MenuStep) => ({ target: 'menuTrouble', actions: { type: 'noteMenu', params: { step } } }) as const;
 

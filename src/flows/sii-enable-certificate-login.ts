@@ -14,7 +14,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { FlowEvent, FlowInput, FlowOutput, Step } from './step.ts';
-import { DID_IT_WORK, PERSON, YES_NO, finalOutput } from './shared/choices.ts';
+import { PERSON, RETRY, navigationStep, YES_NO, finalOutput } from './shared/choices.ts';
 
 export const version = 1;
 
@@ -25,17 +25,9 @@ interface Context {
 }
 type S = Step<Context>;
 
-const RETRY = { id: 'retry', label: 'common:choice.retry' } as const;
 const NEW_CODE = { id: 'new-code', label: 'sii:login.choice.new-code' } as const;
 
-/** A "did it work?" step of the source: worked moves on, failed or an error goes to its trouble state. */
-const navigation = (state: string): S => ({
-  prompt: `sii:login.${state}.prompt`,
-  help: `sii:login.${state}.help`,
-  expects: 'choice',
-  choices: DID_IT_WORK,
-  canFail: true,
-});
+const navigation = (state: string): S => navigationStep('sii:login')<Context>(state);
 
 export const machine = setup({
   types: {

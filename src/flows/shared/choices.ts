@@ -1,5 +1,5 @@
 /** Answer sets shared by every flow: yes/no and "did it work?". */
-import type { ChoiceOption, FlowOutput } from '../step.ts';
+import type { ChoiceOption, FlowOutput, Step } from '../step.ts';
 
 export const YES_NO: readonly ChoiceOption[] = [
   { id: 'yes', label: 'common:choice.yes' },
@@ -22,3 +22,20 @@ export const finalOutput = ({ event }: { event: { output?: unknown } }): FlowOut
  * rule, not a flow branch), so a state lists it among its choices without an `on` entry.
  */
 export const PERSON: ChoiceOption = { id: 'person', label: 'common:choice.person' };
+
+export const RETRY: ChoiceOption = { id: 'retry', label: 'common:choice.retry' };
+export const CONTINUE: ChoiceOption = { id: 'continue', label: 'common:choice.continue' };
+
+/**
+ * A "did it work?" step of a source procedure, its texts under `<prefix>.<state>`: worked moves
+ * on, failed or an error goes to the state's trouble step.
+ */
+export const navigationStep =
+  (prefix: string) =>
+  <C>(state: string): Step<C> => ({
+    prompt: `${prefix}.${state}.prompt`,
+    help: `${prefix}.${state}.help`,
+    expects: 'choice',
+    choices: DID_IT_WORK,
+    canFail: true,
+  });
