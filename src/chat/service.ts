@@ -52,6 +52,8 @@ export interface ChatServiceOptions {
   now?: () => number;
   /** Retries on a version conflict with another process before giving up. */
   maxRetries?: number;
+  /** Conversations whose last committed state this process keeps in memory. */
+  cacheSize?: number;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -71,8 +73,19 @@ export function describeInbound(entry: TranscriptEntry, label: (key: string) => 
   }
 }
 
-export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30 }: ChatServiceOptions): ChatService {
+export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30, cacheSize = 10_000 }: ChatServiceOptions): ChatService {
   const queues = new Map<string, Promise<unknown>>();
+  /**
+   * The last state this process committed, per conversation (least recently used dropped first).
+   * It saves a read per turn; it is only a guess: a commit from a stale copy fails its version
+   * check, and the turn is run again on the stored state.
+   */
+  const recent = new Map<string, { state: ConversationState; version: number }>();
+  const remember = (id: string, entry: { state: ConversationState; version: number }) => {
+    recent.delete(id);
+    recent.set(id, entry);
+    if (recent.size > cacheSize) recent.delete(recent.keys().next().value as string);
+  };
 
   /** Run `fn` after every earlier turn of this conversation in this process. */
   function serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
@@ -122,7 +135,8 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       messages: first.type === 'command' ? outbound.map((body) => ({ direction: 'out' as const, body, at })) : messagesOf(r.transcript, describeInbound(r.transcript, labelIn(r.state.locale)), outbound, at),
       events: r.events,
     });
-    if (!created.ok) {
+    if (created.ok) remember(id, { state: r.state, version: created.version });
+    else {
       // Another process created this channel's conversation first: use theirs.
       const again = channelKey ? await store.findByChannelKey(channel, channelKey) : undefined;
       if (again) return { id: again.id, created: false, state: again.state, outbound: [] };
@@ -134,11 +148,9 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
     return serialize(id, async () => {
       const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        const conv = await store.getConversation(id);
+        const conv = (attempt === 0 ? recent.get(id) : undefined) ?? (await store.getConversation(id));
         if (!conv) return { ok: false, code: 'conversation.missing' } as const;
-        if (inbox && (await store.inboxSeen(inbox.channel, inbox.messageId))) {
-          return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
-        }
+        // A redelivered message is caught by the inbox row written with the turn (below).
         const at = now();
         const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id) });
         const outbound = bot.render(r.outbound, r.state.locale);
@@ -151,7 +163,11 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
           events: r.events,
           inbox,
         });
-        if (res.ok) return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale } as const;
+        if (res.ok) {
+          remember(id, { state: r.state, version: res.version });
+          return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale } as const;
+        }
+        recent.delete(id);
         if (res.code === 'inbox.duplicate') {
           return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
         }
