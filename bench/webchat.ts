@@ -24,33 +24,71 @@ interface Load {
   latencies: number[];
 }
 
+interface Customer {
+  turn(text: string): Promise<number>;
+  close(): void;
+}
+
+/** Open a customer's WebSocket and say hello; `turn` sends one message and resolves with its latency in ms. */
+async function connectCustomer(url: string): Promise<Customer> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/webchat/ws`);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  let resolveNext: ((m: { t: string }) => void) | undefined;
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d)) as { t: string };
+    if (m.t === 'welcome' || m.t === 'bot' || m.t === 'error') resolveNext?.(m);
+  });
+  const roundTrip = (frame: object) =>
+    new Promise<{ t: string }>((r) => {
+      resolveNext = r;
+      ws.send(JSON.stringify(frame));
+    });
+  await roundTrip({ t: 'hello', locale: 'es' });
+  let i = 0;
+  return {
+    async turn() {
+      const s = performance.now();
+      const m = await roundTrip({ t: 'text', text: SCRIPT[i++ % SCRIPT.length], mid: randomUUID() });
+      if (m.t !== 'bot') throw new Error(`turn refused: ${JSON.stringify(m)}`);
+      return performance.now() - s;
+    },
+    close: () => ws.close(),
+  };
+}
+
+/** Peak: every customer connected first, then all send as fast as answers come back. */
 async function customers(url: string, n: number, turnsEach: number): Promise<Load> {
+  const all = await Promise.all(Array.from({ length: n }, () => connectCustomer(url)));
   const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: n }, async () => {
-      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/webchat/ws`);
-      await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
-      let resolveNext: ((m: { t: string }) => void) | undefined;
-      ws.on('message', (d) => {
-        const m = JSON.parse(String(d)) as { t: string };
-        if (m.t === 'welcome' || m.t === 'bot' || m.t === 'error') resolveNext?.(m);
-      });
-      const roundTrip = (frame: object) =>
-        new Promise<{ t: string }>((r) => {
-          resolveNext = r;
-          ws.send(JSON.stringify(frame));
-        });
-      await roundTrip({ t: 'hello', locale: 'es' });
-      for (let i = 0; i < turnsEach; i++) {
-        const s = performance.now();
-        const m = await roundTrip({ t: 'text', text: SCRIPT[i % SCRIPT.length], mid: randomUUID() });
-        if (m.t !== 'bot') throw new Error(`turn refused: ${JSON.stringify(m)}`);
-        latencies.push(performance.now() - s);
-      }
-      ws.close();
+    all.map(async (c) => {
+      for (let i = 0; i < turnsEach; i++) latencies.push(await c.turn(''));
     }),
   );
+  const seconds = (performance.now() - t0) / 1000;
+  for (const c of all) c.close();
+  return { turns: latencies.length, seconds, latencies };
+}
+
+/** Paced: n customers connected, turns sent at `rate` per second overall (random phases) for `seconds`. */
+async function paced(url: string, n: number, rate: number, seconds: number): Promise<Load> {
+  const all = await Promise.all(Array.from({ length: n }, () => connectCustomer(url)));
+  const latencies: number[] = [];
+  const interval = (n / rate) * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    all.map(async (c) => {
+      await new Promise((r) => setTimeout(r, Math.random() * interval));
+      while (performance.now() - t0 < seconds * 1000) {
+        const started = performance.now();
+        latencies.push(await c.turn(''));
+        const wait = interval - (performance.now() - started);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }),
+  );
+  for (const c of all) c.close();
   return { turns: latencies.length, seconds: (performance.now() - t0) / 1000, latencies };
 }
 
@@ -88,11 +126,18 @@ async function run(label: string, store: Store, n: number, turnsEach: number, ec
   const app = await buildApp({ config: cfg.config, store, bot, resources });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;
-  const load = await customers(`http://127.0.0.1:${port}`, n, turnsEach);
+  const url = `http://127.0.0.1:${port}`;
+  const load = await customers(url, n, turnsEach);
   const rate = load.turns / load.seconds;
   console.log(
     `webchat ${label} ${n} customers: ${rate.toFixed(0)} turns/s, p50 ${pct(load.latencies, 50).toFixed(1)} ms, p99 ${pct(load.latencies, 99).toFixed(1)} ms, ${((100 * rate) / echo).toFixed(2)}% of bare ws echo`,
   );
+  if (n >= 1000) {
+    const half = await paced(url, n, rate / 2, 4);
+    console.log(
+      `webchat ${label} ${n} customers at half the peak (${(rate / 2).toFixed(0)} turns/s offered, ${(half.turns / half.seconds).toFixed(0)} served): p50 ${pct(half.latencies, 50).toFixed(1)} ms, p99 ${pct(half.latencies, 99).toFixed(1)} ms`,
+    );
+  }
   await app.server.close();
 }
 
@@ -100,7 +145,7 @@ export async function benchWebchat(): Promise<void> {
   for (const n of [100, 1000]) {
     const echo = await echoBaseline(n, 20);
     console.log(`ws echo ${n} clients: ${echo.toFixed(0)} round trips/s`);
-    const turnsEach = n >= 1000 ? 7 : 35;
+    const turnsEach = n >= 1000 ? 10 : 50;
     const embedded = await openStore({});
     await run('embedded', embedded, n, turnsEach, echo);
     await embedded.close();
