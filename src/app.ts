@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
+import { slack, type SlackAdapter } from './adapters/slack/slack.ts';
 import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import type { Bot } from './bot.ts';
 import { createChatService, type ChatService } from './chat/service.ts';
@@ -19,18 +20,21 @@ export interface AppDeps {
   now?: () => number;
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
+  /** Adapter tuning for tests (Slack's Web API retry policy, acknowledgement deadline). */
+  slackOptions?: { retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number }; ackTimeoutMs?: number; outboxIntervalMs?: number };
 }
 
 export interface App {
   server: FastifyInstance;
   chat: ChatService;
   connections: Connections;
+  slack?: SlackAdapter;
 }
 
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
 const MAX_FRAME = 1024 * 1024;
 
-export async function buildApp({ config, store, bot, resources, now = Date.now, logger = false }: AppDeps): Promise<App> {
+export async function buildApp({ config, store, bot, resources, now = Date.now, logger = false, slackOptions = {} }: AppDeps): Promise<App> {
   const server = Fastify({
     logger,
     bodyLimit: 64 * 1024,
@@ -67,6 +71,15 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
     messagesPerSecond: config.chatPerSecond,
   });
 
+  let slackAdapter: SlackAdapter | undefined;
+  if (config.slack) {
+    slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, ...slackOptions });
+    const adapter = slackAdapter;
+    server.addHook('onClose', async () => adapter.close());
+  } else {
+    server.log.info({ channel: 'slack' }, 'slack adapter off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
+  }
+
   server.get('/healthz', { config: { rateLimit: false } }, async () => ({ ok: true }));
-  return { server, chat, connections };
+  return { server, chat, connections, ...(slackAdapter ? { slack: slackAdapter } : {}) };
 }

@@ -16,6 +16,15 @@ export interface Config {
   chatBurst: number;
   chatPerSecond: number;
   logLevel: string;
+  /** Present when Slack is configured: HTTP mode (signing secret) or Socket Mode (app token). */
+  slack?: SlackConfig;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  apiUrl?: string;
 }
 
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
@@ -46,6 +55,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   for (const o of widgetOrigins) {
     if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`WIDGET_ORIGINS: "${o}" is not an origin like https://example.com`);
   }
+  const slack = readSlack(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -60,6 +70,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       chatBurst,
       chatPerSecond,
       logLevel: env.LOG_LEVEL || 'info',
+      ...(slack ? { slack } : {}),
     }),
   };
+}
+
+/** Slack is off when none of its variables is set; half a configuration is a problem, not a silent "off". */
+function readSlack(env: NodeJS.ProcessEnv, problems: string[]): SlackConfig | undefined {
+  const botToken = env.SLACK_BOT_TOKEN || undefined;
+  const signingSecret = env.SLACK_SIGNING_SECRET || undefined;
+  const appToken = env.SLACK_APP_TOKEN || undefined;
+  const apiUrl = env.SLACK_API_URL || undefined;
+  if (!botToken && !signingSecret && !appToken) return undefined;
+  if (!botToken) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (xoxb-…)');
+  else if (!botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
+  if (!signingSecret && !appToken) problems.push('SLACK_SIGNING_SECRET: required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp-');
+  if (apiUrl && !/^https?:\/\/[^/]+(\/.*)?\/$/.test(apiUrl)) problems.push('SLACK_API_URL: expected a base URL ending in /, like https://slack.com/api/');
+  if (!botToken) return undefined;
+  return { botToken, ...(signingSecret ? { signingSecret } : {}), ...(appToken ? { appToken } : {}), ...(apiUrl ? { apiUrl } : {}) };
 }

@@ -23,7 +23,7 @@ export interface HistoryItem {
 }
 
 export type SendResult =
-  | { ok: true; duplicate: boolean; outbound: Rendered[]; state: ConversationState; locale: Locale }
+  | { ok: true; duplicate: boolean; outbound: Rendered[]; state: ConversationState; locale: Locale; outboxId?: number }
   | { ok: false; code: 'conversation.missing' | 'conversation.busy' };
 
 export interface OpenResult {
@@ -34,12 +34,34 @@ export interface OpenResult {
   state: ConversationState;
   /** On creation: the greeting. */
   outbound: Rendered[];
+  /** On creation with `reply`: the outbox row holding `outbound`. */
+  outboxId?: number;
+}
+
+/**
+ * For channels we post to (Slack, Teams): where the turn's answer goes. The answer is written to
+ * the outbox in the turn's transaction, so a crash before it is posted cannot lose it.
+ */
+export interface ReplyTo {
+  /** Channel-specific address (a Slack channel + thread, a Teams conversation reference). */
+  target: unknown;
+}
+
+/** What an outbox row carries. */
+export interface OutboxPayload {
+  target: unknown;
+  locale: Locale;
+  messages: Rendered[];
 }
 
 export interface ChatService {
   /** Resume by web chat token or channel key, or start a new conversation. */
-  open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound }): Promise<OpenResult>;
-  send(id: string, inbound: Inbound, opts?: { messageId?: string; channel?: Channel }): Promise<SendResult>;
+  open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound; messageId?: string; reply?: ReplyTo }): Promise<OpenResult>;
+  send(id: string, inbound: Inbound, opts?: { messageId?: string; channel?: Channel; reply?: ReplyTo }): Promise<SendResult>;
+  /** A channel's conversation by its key (a Slack DM or thread), if it exists. */
+  find(channel: Channel, channelKey: string): Promise<{ id: string; state: ConversationState } | undefined>;
+  /** Whether a channel message id was already applied (to skip re-fetching a redelivered file). */
+  seen(channel: Channel, messageId: string): Promise<boolean>;
   history(id: string, limit?: number): Promise<HistoryItem[]>;
   /** The current step again (after a reconnect). */
   replay(state: ConversationState): Rendered[];
@@ -54,6 +76,8 @@ export interface ChatServiceOptions {
   maxRetries?: number;
   /** Conversations whose last committed state this process keeps in memory. */
   cacheSize?: number;
+  /** How long the process that wrote an outbox row has to post it before another may. */
+  outboxLeaseMs?: number;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -65,6 +89,7 @@ export function describeInbound(entry: TranscriptEntry, label: (key: string) => 
     case 'secret':
       return entry.text;
     case 'file':
+    case 'file-refused':
       return `📎 ${entry.name}`;
     case 'choice':
       return entry.label ? label(entry.label) : entry.id;
@@ -73,7 +98,7 @@ export function describeInbound(entry: TranscriptEntry, label: (key: string) => 
   }
 }
 
-export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30, cacheSize = 10_000 }: ChatServiceOptions): ChatService {
+export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30, cacheSize = 10_000, outboxLeaseMs = 120_000 }: ChatServiceOptions): ChatService {
   const queues = new Map<string, Promise<unknown>>();
   /**
    * The last state this process committed, per conversation (least recently used dropped first).
@@ -112,7 +137,10 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
     ];
   }
 
-  async function open({ channel, token, channelKey, locale, inbound }: Parameters<ChatService['open']>[0]): Promise<OpenResult> {
+  const outboxOf = (channel: Channel, reply: ReplyTo | undefined, locale: Locale, messages: Rendered[], at: number) =>
+    reply ? { channel, payload: { target: reply.target, locale, messages } satisfies OutboxPayload, leaseUntil: at + outboxLeaseMs } : undefined;
+
+  async function open({ channel, token, channelKey, locale, inbound, messageId, reply }: Parameters<ChatService['open']>[0]): Promise<OpenResult> {
     const found: ConversationRecord | undefined = token
       ? await store.findByToken(hashToken(token))
       : channelKey
@@ -134,17 +162,20 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       at,
       messages: first.type === 'command' ? outbound.map((body) => ({ direction: 'out' as const, body, at })) : messagesOf(r.transcript, describeInbound(r.transcript, labelIn(r.state.locale)), outbound, at),
       events: r.events,
+      ...(messageId ? { inbox: { channel, messageId } } : {}),
+      ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at) } : {}),
     });
     if (created.ok) remember(id, { state: r.state, version: created.version });
     else {
       // Another process created this channel's conversation first: use theirs.
+      holds.forConversation(id).clear();
       const again = channelKey ? await store.findByChannelKey(channel, channelKey) : undefined;
       if (again) return { id: again.id, created: false, state: again.state, outbound: [] };
     }
-    return { id, token: newToken, created: true, state: r.state, outbound };
+    return { id, token: newToken, created: true, state: r.state, outbound, ...(created.ok && created.outboxId !== undefined ? { outboxId: created.outboxId } : {}) };
   }
 
-  async function send(id: string, inbound: Inbound, opts: { messageId?: string; channel?: Channel } = {}): Promise<SendResult> {
+  async function send(id: string, inbound: Inbound, opts: { messageId?: string; channel?: Channel; reply?: ReplyTo } = {}): Promise<SendResult> {
     return serialize(id, async () => {
       const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
@@ -162,10 +193,11 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
           messages: messagesOf(r.transcript, shown, outbound, at),
           events: r.events,
           inbox,
+          outbox: opts.channel ? outboxOf(opts.channel, opts.reply, r.state.locale, outbound, at) : undefined,
         });
         if (res.ok) {
           remember(id, { state: r.state, version: res.version });
-          return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale } as const;
+          return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale, ...(res.outboxId !== undefined ? { outboxId: res.outboxId } : {}) } as const;
         }
         recent.delete(id);
         if (res.code === 'inbox.duplicate') {
@@ -189,5 +221,17 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
     );
   }
 
-  return { open, send, history, replay: (state) => bot.render(bot.engine.replay(state), state.locale) };
+  async function find(channel: Channel, channelKey: string) {
+    const found = await store.findByChannelKey(channel, channelKey);
+    return found ? { id: found.id, state: found.state } : undefined;
+  }
+
+  return {
+    open,
+    send,
+    find,
+    seen: (channel, messageId) => store.inboxSeen(channel, messageId),
+    history,
+    replay: (state) => bot.render(bot.engine.replay(state), state.locale),
+  };
 }

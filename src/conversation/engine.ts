@@ -23,7 +23,7 @@ import {
 } from '../flows/step.ts';
 import type { AnalyticsEvent, AnalyticsName } from './events.ts';
 import { currentCall, currentStep, pathOf, restore, save, startFlow, type CurrentStep } from './flow-snapshot.ts';
-import type { Command, HandoffReason, Inbound, Locale, Outbound } from './messages.ts';
+import type { Command, FileRefusal, HandoffReason, Inbound, Locale, Outbound } from './messages.ts';
 import { MASK, looksSecret, redactText } from './redact.ts';
 import { TRAIL_LIMIT, type ConversationState, type SavedFlow } from './state.ts';
 import { matchChoice, matchCommand, routeIntent, type Lexicon } from './understand.ts';
@@ -67,6 +67,7 @@ export type TranscriptEntry =
   | { type: 'text'; text: string }
   | { type: 'choice'; id: string; label?: Key }
   | { type: 'file'; name: string; size: number }
+  | { type: 'file-refused'; name: string; reason: FileRefusal }
   | { type: 'secret'; text: typeof MASK }
   | { type: 'command'; command: Command };
 
@@ -336,6 +337,8 @@ export function createEngine(options: EngineOptions): Engine {
         return { type: 'secret', text: MASK };
       case 'file':
         return { type: 'file', name: inbound.name, size: inbound.bytes.byteLength };
+      case 'file-refused':
+        return { type: 'file-refused', name: inbound.name, reason: inbound.reason };
       case 'choice': {
         const bare = inbound.id.split(SEP).at(-1);
         const label = cur && t ? choicesOf(cur.step, t.snap.context).find((c) => c.id === bare)?.label : undefined;
@@ -361,6 +364,15 @@ export function createEngine(options: EngineOptions): Engine {
       }
       const transcript = transcriptOf(inbound, t);
       if (fresh && inbound.type === 'command' && inbound.command === 'start') return t.result(transcript);
+      // A first message that names no procedure ("hola", "I need help") gets the greeting, which
+      // already asks what they need, rather than "I did not understand" right after it.
+      if (fresh && inbound.type === 'text' && !matchCommand(inbound.text, lexicon)) {
+        const r = routeIntent(inbound.text, lexicon, countryOf);
+        if (r.flows.length === 0 && !r.country) {
+          t.emit('routing.result', { data: { result: 'none', flows: [] } });
+          return t.result(transcript);
+        }
+      }
       await handle(t, inbound);
       return t.result(transcript);
     } catch {
@@ -394,6 +406,8 @@ export function createEngine(options: EngineOptions): Engine {
         return text(t, inbound.text);
       case 'file':
         return file(t, inbound.name, inbound.bytes);
+      case 'file-refused':
+        return fileRefused(t, inbound);
       case 'secret':
         return secret(t, inbound.text, false);
     }
@@ -531,6 +545,18 @@ export function createEngine(options: EngineOptions): Engine {
     }
     t.ctx.hold?.put({ name, bytes });
     t.send({ type: 'file', name, size: bytes.byteLength });
+  }
+
+  /** The channel could not hand us the file: say why and ask for it again, as for a bad file. */
+  function fileRefused(t: Turn, f: { name: string; reason: FileRefusal; size?: number }): void {
+    const cur = t.step;
+    if (!cur) return;
+    if (cur.step.expects !== 'file') {
+      t.say('common:input.unexpected-file');
+      return t.prompt();
+    }
+    t.say(`common:file.${f.reason}`, { max: Math.round(maxFileBytes / 1024), name: f.name, size: Math.ceil((f.size ?? 0) / 1024) });
+    t.prompt();
   }
 
   async function secret(t: Turn, value: string, typedInClear: boolean): Promise<void> {

@@ -13,9 +13,13 @@ export type Inbound =
   | { type: 'choice'; id: string }
   /** A file the customer attached. The bytes stay in memory for one check; they never reach the store. */
   | { type: 'file'; name: string; bytes: Uint8Array }
+  /** A file the channel would not or could not fetch for us (too large, expired link, a web page instead). */
+  | { type: 'file-refused'; name: string; reason: FileRefusal; size?: number }
   /** A PIN or password typed in a masked field. Never stored, never echoed. */
   | { type: 'secret'; text: string }
   | { type: 'command'; command: Command; value?: string };
+
+export type FileRefusal = 'too-large' | 'not-a-file' | 'download-failed';
 
 export interface OptionOut {
   id: string;

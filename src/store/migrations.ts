@@ -61,4 +61,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX inbox_conversation ON inbox (conversation_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'outbox',
+    statements: [
+      // Replies for channels we post to (Slack, Teams), written with the turn that produced them,
+      // so a crash between the commit and the post cannot lose an answer: the sender marks a row
+      // delivered; rows whose lease ran out are picked up again by any instance.
+      `CREATE TABLE outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        channel text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        lease_until timestamptz NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        delivered_at timestamptz
+      )`,
+      `CREATE INDEX outbox_pending ON outbox (channel, lease_until) WHERE delivered_at IS NULL`,
+    ],
+  },
 ];

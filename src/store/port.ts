@@ -36,6 +36,26 @@ export interface NewConversation {
   at: number;
   messages: TranscriptMessage[];
   events: AnalyticsEvent[];
+  /** The message that opened it (a channel's first event), so its redelivery is a duplicate. */
+  inbox?: { channel: Channel; messageId: string };
+  outbox?: OutboxWrite;
+}
+
+/** Replies to post on the customer's channel, written in the turn's transaction. */
+export interface OutboxWrite {
+  channel: Channel;
+  payload: unknown;
+  /** Until then (ms since epoch) the process that wrote it delivers it; after, anyone may. */
+  leaseUntil: number;
+}
+
+export interface OutboxItem {
+  id: number;
+  conversationId: string;
+  channel: Channel;
+  payload: unknown;
+  attempts: number;
+  createdAt: number;
 }
 
 export interface TurnCommit {
@@ -47,11 +67,12 @@ export interface TurnCommit {
   events: AnalyticsEvent[];
   /** The channel's message id, recorded in the same transaction so a redelivery applies once. */
   inbox?: { channel: Channel; messageId: string };
+  outbox?: OutboxWrite;
 }
 
 export type StoreErrorCode = 'version.conflict' | 'inbox.duplicate' | 'conversation.missing' | 'conversation.exists';
 
-export type CommitResult = { ok: true; version: number } | { ok: false; code: StoreErrorCode };
+export type CommitResult = { ok: true; version: number; outboxId?: number } | { ok: false; code: StoreErrorCode };
 
 export interface Store {
   /** Applies pending migrations; safe to run from several processes at once. */
@@ -64,5 +85,12 @@ export interface Store {
   commitTurn(t: TurnCommit): Promise<CommitResult>;
   transcript(conversationId: string, opts?: { limit?: number }): Promise<StoredMessage[]>;
   inboxSeen(channel: Channel, messageId: string): Promise<boolean>;
+  /**
+   * Undelivered outbox rows of a channel whose lease has run out (their writer crashed or gave
+   * up), oldest first; each is leased to the caller until `leaseUntil`, so two instances never
+   * take the same row at once.
+   */
+  claimOutbox(channel: Channel, opts: { now: number; leaseUntil: number; limit?: number }): Promise<OutboxItem[]>;
+  outboxDelivered(id: number, at: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { Channel, CommitResult, ConversationRecord, NewConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+import type { Channel, CommitResult, ConversationRecord, NewConversation, OutboxItem, OutboxWrite, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -132,6 +132,19 @@ const DELETE_INBOX = `DELETE FROM inbox i
   USING jsonb_to_recordset($1::text::jsonb) AS x(ch text, mid text)
   WHERE i.channel = x.ch AND i.message_id = x.mid`;
 
+const INSERT_OUTBOX = `INSERT INTO outbox (conversation_id, channel, payload, created_at, lease_until)
+  SELECT x.c, x.ch, x.p, now(), ${ts('x.l')}
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(c text, ch text, p jsonb, l float8)
+  RETURNING id::float8 AS id, conversation_id`;
+
+// SKIP LOCKED: two instances sweeping at once take different rows instead of waiting on each other.
+const CLAIM_OUTBOX = `UPDATE outbox o SET lease_until = ${ts('$3::float8')}, attempts = o.attempts + 1
+  WHERE o.id IN (
+    SELECT id FROM outbox
+    WHERE channel = $1 AND delivered_at IS NULL AND lease_until <= ${ts('$2::float8')}
+    ORDER BY id LIMIT $4::int FOR UPDATE SKIP LOCKED)
+  RETURNING o.id::float8 AS id, o.conversation_id, o.channel, o.payload, o.attempts, ${ms('o.created_at')} AS created_at`;
+
 const EXISTING = `SELECT c.id FROM conversations c
   WHERE c.id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`;
 
@@ -150,6 +163,17 @@ function eventRows(conversationId: string, events: AnalyticsEvent[], into: Event
 async function insertRows(tx: Sql, messages: MessageRow[], events: EventRow[]): Promise<void> {
   if (messages.length > 0) await tx.query(INSERT_MESSAGES, [json(messages)]);
   if (events.length > 0) await tx.query(INSERT_EVENTS, [json(events)]);
+}
+
+/** Outbox rows of several conversations (at most one each); returns the row id per conversation. */
+async function insertOutbox(tx: Sql, rows: Array<{ conversationId: string; outbox: OutboxWrite }>): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (rows.length === 0) return ids;
+  const written = await tx.query<{ id: number; conversation_id: string }>(INSERT_OUTBOX, [
+    json(rows.map((r) => ({ c: r.conversationId, ch: r.outbox.channel, p: r.outbox.payload, l: r.outbox.leaseUntil }))),
+  ]);
+  for (const r of written) ids.set(r.conversation_id, Number(r.id));
+  return ids;
 }
 
 /**
@@ -190,6 +214,10 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
     eventRows(t.conversationId, t.events, events);
   }
   await insertRows(tx, messages, events);
+  const outboxIds = await insertOutbox(
+    tx,
+    turns.flatMap((t) => (t.outbox && updated.has(t.conversationId) ? [{ conversationId: t.conversationId, outbox: t.outbox }] : [])),
+  );
 
   const failed = turns.filter((t) => !updated.has(t.conversationId));
   const existing = new Set<string>();
@@ -198,7 +226,8 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
   }
   return turns.map((t): CommitResult => {
     const version = updated.get(t.conversationId);
-    if (version !== undefined) return { ok: true, version };
+    const outboxId = outboxIds.get(t.conversationId);
+    if (version !== undefined) return outboxId === undefined ? { ok: true, version } : { ok: true, version, outboxId };
     if (!existing.has(t.conversationId)) return { ok: false, code: 'conversation.missing' };
     return { ok: false, code: passedInbox(t) ? 'version.conflict' : 'inbox.duplicate' };
   });
@@ -248,12 +277,15 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
         [c.id, c.channel, c.channelKey ?? null, c.tokenHash ?? null, json(c.state), c.at],
       );
       if (inserted.length === 0) return { ok: false, code: 'conversation.exists' } as const;
+      // ON CONFLICT DO NOTHING: an id already seen (a conversation since deleted) must not fail the creation.
+      if (c.inbox) await tx.query(INSERT_INBOX, [json([{ ch: c.inbox.channel, mid: c.inbox.messageId, c: c.id }])]);
       const messages: MessageRow[] = [];
       const events: EventRow[] = [];
       messageRows(c.id, c.messages, messages);
       eventRows(c.id, c.events, events);
       await insertRows(tx, messages, events);
-      return { ok: true, version: 1 } as const;
+      const outboxId = c.outbox ? (await insertOutbox(tx, [{ conversationId: c.id, outbox: c.outbox }])).get(c.id) : undefined;
+      return outboxId === undefined ? ({ ok: true, version: 1 } as const) : ({ ok: true, version: 1, outboxId } as const);
     });
   }
 
@@ -383,6 +415,20 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     async inboxSeen(channel, messageId) {
       const rows = await sql.query('SELECT 1 AS seen FROM inbox WHERE channel = $1 AND message_id = $2', [channel, messageId]);
       return rows.length > 0;
+    },
+    async claimOutbox(channel, { now, leaseUntil, limit = 50 }): Promise<OutboxItem[]> {
+      const rows = await sql.query<{ id: number; conversation_id: string; channel: Channel; payload: unknown; attempts: number; created_at: number }>(CLAIM_OUTBOX, [
+        channel,
+        now,
+        leaseUntil,
+        limit,
+      ]);
+      return rows
+        .map((r) => ({ id: Number(r.id), conversationId: r.conversation_id, channel: r.channel, payload: r.payload, attempts: Number(r.attempts), createdAt: Number(r.created_at) }))
+        .sort((a, b) => a.id - b.id);
+    },
+    async outboxDelivered(id, at) {
+      await sql.query(`UPDATE outbox SET delivered_at = ${ts('$2::float8')} WHERE id = $1::bigint`, [id, at]);
     },
     async close() {
       // Let queued and in-flight turns finish: their callers are awaiting a result.

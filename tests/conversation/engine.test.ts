@@ -67,9 +67,19 @@ describe('greeting and routing', () => {
     expect(e.where().step).toBe('portal');
   });
 
+  it('greets a first message that names no procedure, rather than saying it did not understand', async () => {
+    const d = driver('en');
+    await d.send('hello there');
+    expect(d.where()).toEqual({ flow: 'triage', step: 'greeting' });
+    expect(d.said.map((m) => m.text).join('\n')).toMatch(/Hi! I'm Llavero/);
+    expect(d.said.map((m) => m.text).join('\n')).not.toMatch(/not sure I understood/i);
+    expect(d.last?.events.find((e) => e.name === 'routing.result')?.data).toMatchObject({ result: 'none' });
+  });
+
   it('asks back when it does not understand, and still offers the menu', async () => {
     const d = driver('en');
     await d.send('hello there');
+    await d.send('what is this');
     expect(d.where()).toEqual({ flow: 'triage', step: 'notUnderstood' });
     expect(d.options()).toHaveLength(5);
     await d.press('Something else');

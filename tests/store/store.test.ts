@@ -139,6 +139,33 @@ function storeSuite(backend: () => Backend, skip = false): void {
       expect(await store.commitTurn(turn(c.id, 2, 'other channel', { inbox: { channel: 'slack', messageId: inbox.messageId } }))).toEqual({ ok: true, version: 3 });
     });
 
+    it('writes an outbox row with its turn, and a crashed sender\'s row is claimed once its lease runs out', async () => {
+      const c = newConversation();
+      const opened = await store.createConversation({ ...c, inbox: { channel: 'slack', messageId: `first-${c.id}` }, outbox: { channel: 'slack', payload: { n: 0 }, leaseUntil: 1_000 } });
+      expect(opened).toMatchObject({ ok: true, version: 1 });
+      expect(await store.inboxSeen('slack', `first-${c.id}`)).toBe(true);
+      const r = await store.commitTurn(turn(c.id, 1, 'with reply', { outbox: { channel: 'slack', payload: { n: 1 }, leaseUntil: 5_000 } }));
+      expect(r).toMatchObject({ ok: true, version: 2 });
+      const id = r.ok ? r.outboxId : undefined;
+      expect(typeof id).toBe('number');
+      // A rejected turn leaves no outbox row behind.
+      expect(await store.commitTurn(turn(c.id, 1, 'stale', { outbox: { channel: 'slack', payload: { n: 2 }, leaseUntil: 0 } }))).toEqual({ ok: false, code: 'version.conflict' });
+
+      const mine = <T extends { conversationId: string }>(items: T[]): T[] => items.filter((i) => i.conversationId === c.id);
+      // At t=2000 only the creation's row (lease until 1000) is free; the turn's writer still owns its own.
+      const first = mine(await store.claimOutbox('slack', { now: 2_000, leaseUntil: 60_000 }));
+      expect(first.map((i) => i.payload)).toEqual([{ n: 0 }]);
+      expect(first[0]?.attempts).toBe(1);
+      // Leased now: a second sweeper at the same moment gets nothing of it.
+      expect(mine(await store.claimOutbox('slack', { now: 2_000, leaseUntil: 60_000 }))).toEqual([]);
+      expect(mine(await store.claimOutbox('teams', { now: 99_999_999, leaseUntil: 1e9 }))).toEqual([]);
+      await store.outboxDelivered(first[0]?.id as number, 3_000);
+      const later = mine(await store.claimOutbox('slack', { now: 70_000, leaseUntil: 130_000 }));
+      expect(later.map((i) => [i.id, i.payload])).toEqual([[id, { n: 1 }]]);
+      await store.outboxDelivered(id as number, 71_000);
+      expect(mine(await store.claimOutbox('slack', { now: 1e12, leaseUntil: 2e12 }))).toEqual([]);
+    });
+
     it('lands 200 concurrent turns on 50 conversations, each conversation in order', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 50; i++) {
@@ -302,7 +329,7 @@ describe.skipIf(!DATABASE_URL)('PostgreSQL specifics', () => {
     await admin.connect();
     try {
       const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['conversations', 'events', 'inbox', 'messages', 'schema_migrations']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['conversations', 'events', 'inbox', 'messages', 'outbox', 'schema_migrations']);
       const n = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.conversations`);
       expect(n.rows[0]?.n).toBe(1);
     } finally {

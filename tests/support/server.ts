@@ -1,6 +1,6 @@
 /** A real server for tests: the app on an ephemeral port over an embedded (in-memory) or PostgreSQL store. */
 import type { AddressInfo } from 'node:net';
-import { buildApp, type App } from '../../src/app.ts';
+import { buildApp, type App, type AppDeps } from '../../src/app.ts';
 import { createBot } from '../../src/bot.ts';
 import { createCertificateChecker } from '../../src/certs/pool.ts';
 import { readConfig } from '../../src/config.ts';
@@ -15,7 +15,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer({ store, env = {} }: { store?: Store; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+export async function startServer({
+  store,
+  env = {},
+  options = {},
+}: { store?: Store; env?: NodeJS.ProcessEnv; options?: Pick<AppDeps, 'slackOptions' | 'now' | 'logger'> } = {}): Promise<TestServer> {
   const cfg = readConfig({ PORT: '0', ...env });
   if (!cfg.ok) throw new Error(cfg.problems.join('; '));
   const s = store ?? (await openStore({}));
@@ -23,7 +27,7 @@ export async function startServer({ store, env = {} }: { store?: Store; env?: No
   const checker = createCertificateChecker({ maxBytes: cfg.config.maxCertBytes });
   const resources = loadResources();
   const bot = createBot({ resources, verify: checker.verify, maxFileBytes: cfg.config.maxCertBytes });
-  const app = await buildApp({ config: cfg.config, store: s, bot, resources });
+  const app = await buildApp({ config: cfg.config, store: s, bot, resources, ...options });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;
   return {

@@ -1,0 +1,280 @@
+/**
+ * The Slack channel: a Bolt app (HTTP on our server, or Socket Mode) whose listeners turn DMs,
+ * mentions, button presses and the PIN modal into turns of the chat service, and post the answers
+ * from the outbox, in order, on the customer's DM or thread.
+ */
+import { App, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
+import type { ChatService, OutboxPayload, SendResult } from '../../chat/service.ts';
+import type { Inbound, Locale } from '../../conversation/messages.ts';
+import type { Translate } from '../../conversation/render.ts';
+import type { Store } from '../../store/port.ts';
+import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
+import { downloadFile } from './download.ts';
+import {
+  encodeModalContext,
+  fromBlockAction,
+  fromMention,
+  fromMessageEvent,
+  fromViewSubmission,
+  type SlackInput,
+  type SlackMessage,
+  type SlackTarget,
+} from './inbound.ts';
+import { FastifyReceiver } from './receiver.ts';
+import { createSlackSender, type SlackSender } from './sender.ts';
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode: requests to `/slack/events` are verified with it. */
+  signingSecret?: string;
+  /** Socket Mode when set (no public URL needed). */
+  appToken?: string;
+  /** Web API base URL (tests and staging point it at a local server). */
+  apiUrl?: string;
+}
+
+export interface SlackOptions {
+  config: SlackConfig;
+  chat: ChatService;
+  store: Store;
+  t: Translate;
+  maxFileBytes: number;
+  log: FastifyBaseLogger;
+  now?: () => number;
+  /** How long `/slack/events` waits for the turn's commit before answering Slack anyway. */
+  ackTimeoutMs?: number;
+  /** Web API retry policy (tests shorten it; the default retries for about half an hour). */
+  retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number };
+  outboxIntervalMs?: number;
+}
+
+export interface SlackAdapter {
+  bolt: App;
+  sender: SlackSender;
+  outbox: OutboxWorker;
+  /** Replies in flight have been posted (tests, shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Slack's locale ("es-LA", "en-US") to ours; anything else gets Spanish, our customers' usual language. */
+export const localeFromSlack = (locale: unknown): Locale => (typeof locale === 'string' && locale.toLowerCase().startsWith('en') ? 'en' : 'es');
+
+/** Bolt's logger interface over our pino logger, so its lines are JSON like ours. */
+function boltLogger(log: FastifyBaseLogger): Logger {
+  let level = LogLevel.INFO;
+  const child = log.child({ channel: 'slack' });
+  return {
+    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/** Download URLs must be Slack's (or the configured test API's): the bot token goes with the request. */
+function allowedDownload(url: string, apiUrl: string | undefined): boolean {
+  try {
+    const u = new URL(url);
+    if (apiUrl && u.origin === new URL(apiUrl).origin) return true;
+    return u.protocol === 'https:' && (u.hostname === 'files.slack.com' || u.hostname.endsWith('.slack.com'));
+  } catch {
+    return false;
+  }
+}
+
+export async function slack(server: FastifyInstance, opts: SlackOptions): Promise<SlackAdapter> {
+  const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs } = opts;
+  const clientOptions = { ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) };
+  const logger = boltLogger(log);
+  const common = {
+    token: config.botToken,
+    clientOptions,
+    logger,
+    // auth.test on the first event rather than at start: the server comes up even when Slack is unreachable.
+    tokenVerificationEnabled: false,
+    extendedErrorHandler: true,
+  } as const;
+
+  let receiver: FastifyReceiver | undefined;
+  const bolt = config.appToken
+    ? new App({ ...common, receiver: new SocketModeReceiver({ appToken: config.appToken, logger, ...(config.apiUrl ? { installerOptions: { clientOptions } } : {}) }) })
+    : new App({
+        ...common,
+        receiver: (receiver = new FastifyReceiver({
+          signingSecret: config.signingSecret ?? '',
+          now,
+          ...(ackTimeoutMs !== undefined ? { ackTimeoutMs } : {}),
+          onRejected: (reason, req) => req.log.warn({ reason }, 'slack request refused'),
+        })),
+      });
+  // A listener that throws makes `/slack/events` answer 500, so Slack delivers the event again.
+  // Bolt's index does not export the extended handler's type; this is its shape.
+  const onError = async ({ error }: { error: Error }): Promise<void> => {
+    log.error({ err: error, channel: 'slack' }, 'slack listener failed');
+    throw error;
+  };
+  bolt.error(onError);
+
+  const client: WebClient = bolt.client;
+  const tOf =
+    (locale: Locale): SlackT =>
+    (key, params) =>
+      t(key.includes(':') ? key : `slack:${key}`, locale, params);
+  const sender = createSlackSender(client, tOf);
+  const outbox = createOutboxWorker({
+    store,
+    channel: 'slack',
+    post: (payload) => sender.replies(payload),
+    now,
+    ...(outboxIntervalMs !== undefined ? { intervalMs: outboxIntervalMs } : {}),
+    onError: (err, ctx) => log.error({ err, ...ctx, channel: 'slack' }, ctx.gaveUp ? 'slack reply dropped after retries' : 'slack reply not posted yet'),
+  });
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+
+  /** Post a committed turn's answer now; if this fails or the process dies, the outbox sweep posts it. */
+  function deliver(conversationId: string, outboxId: number | undefined, payload: OutboxPayload): void {
+    if (outboxId === undefined || payload.messages.length === 0) return;
+    track(outbox.deliver(outboxId, conversationId, payload));
+  }
+
+  async function localeOf(user: string): Promise<Locale> {
+    try {
+      const r = await client.users.info({ user, include_locale: true });
+      return localeFromSlack(r.user?.locale);
+    } catch (err) {
+      log.warn({ err, channel: 'slack' }, 'users.info failed; using Spanish');
+      return 'es';
+    }
+  }
+
+  /** A shared file, fetched into memory (never to disk), or the reason it could not be. */
+  async function fileInbound(input: Extract<SlackInput, { kind: 'file' }>): Promise<Inbound> {
+    const refused = (reason: 'too-large' | 'not-a-file' | 'download-failed', size?: number): Inbound => ({
+      type: 'file-refused',
+      name: input.name,
+      reason,
+      ...(size !== undefined ? { size } : {}),
+    });
+    if (input.size !== undefined && input.size > maxFileBytes) return refused('too-large', input.size);
+    let info;
+    try {
+      info = (await client.files.info({ file: input.fileId })).file;
+    } catch (err) {
+      log.warn({ err, channel: 'slack' }, 'files.info failed');
+      return refused('download-failed');
+    }
+    const url = info?.url_private_download ?? info?.url_private;
+    const name = info?.name ?? input.name;
+    if (!url || !allowedDownload(url, config.apiUrl)) return refused('download-failed');
+    const got = await downloadFile({ url, token: config.botToken, maxBytes: maxFileBytes, ...(typeof info?.size === 'number' ? { declaredSize: info.size } : {}) });
+    if (got.ok) return { type: 'file', name, bytes: got.bytes };
+    return { type: 'file-refused', name, reason: got.reason, ...(got.size !== undefined ? { size: got.size } : {}) };
+  }
+
+  /** One turn: find or open the conversation, apply the input once, hand the answer to the outbox. */
+  async function turn(args: { key: string; user: string; messageId: string; target: SlackTarget; continueOnly?: boolean; inbound: () => Promise<Inbound | undefined> }): Promise<void> {
+    const { key, user, messageId, target } = args;
+    let conv = await chat.find('slack', key);
+    if (!conv && args.continueOnly) return;
+    // A redelivered event: skip the work (a file download) before the inbox would refuse it anyway.
+    if (await chat.seen('slack', messageId)) return;
+    const inbound = await args.inbound();
+    const reply = { target };
+    if (!conv) {
+      const opened = await chat.open({ channel: 'slack', channelKey: key, locale: await localeOf(user), ...(inbound ? { inbound } : {}), messageId, reply });
+      if (opened.created) {
+        deliver(opened.id, opened.outboxId, { target, locale: opened.state.locale, messages: opened.outbound });
+        return;
+      }
+      conv = opened;
+    }
+    const r: SendResult = await chat.send(conv.id, inbound ?? { type: 'command', command: 'help' }, { messageId, channel: 'slack', reply });
+    // Thrown, so Slack's redelivery retries the turn (the inbox keeps it from applying twice).
+    if (!r.ok) throw new Error(`slack turn not applied: ${r.code}`);
+    if (!r.duplicate) deliver(conv.id, r.outboxId, { target, locale: r.locale, messages: r.outbound });
+  }
+
+  const messageTurn = (m: SlackMessage) =>
+    turn({
+      ...m,
+      inbound: async () =>
+        m.input.kind === 'file' ? fileInbound(m.input) : m.input.kind === 'text' ? { type: 'text', text: m.input.text } : undefined,
+    });
+
+  bolt.event('message', async ({ body, context }) => {
+    const m = fromMessageEvent(body, context.botUserId);
+    if (m) await messageTurn(m);
+  });
+
+  bolt.event('app_mention', async ({ body, context }) => {
+    const m = fromMention(body, context.botUserId);
+    if (m) await messageTurn(m);
+  });
+
+  bolt.action(new RegExp(`^${ACTION.choice.replace('.', '\\.')}:`), async ({ ack, body }) => {
+    await ack();
+    const a = fromBlockAction(body);
+    if (!a) return;
+    const conv = await chat.find('slack', a.key);
+    if (a.message && conv) {
+      // The pressed message keeps the answer and loses its buttons, in order with the reply that follows.
+      const blocks = answered(a.message.blocks as never, a.label, tOf(conv.state.locale));
+      track(sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed')));
+    }
+    await turn({ ...a, continueOnly: true, inbound: async () => ({ type: 'choice', id: a.value }) });
+  });
+
+  bolt.action(ACTION.secret, async ({ ack, body }) => {
+    await ack();
+    const a = fromBlockAction(body);
+    if (!a?.triggerId) return;
+    const conv = await chat.find('slack', a.key);
+    const st = tOf(conv?.state.locale ?? 'es');
+    await client.views.open({
+      trigger_id: a.triggerId,
+      view: pinModal({ prompt: st('secret.label'), privateMetadata: encodeModalContext({ key: a.key, target: a.target }), t: st }) as never,
+    });
+  });
+
+  bolt.view(VIEW.secret, async ({ ack, body }) => {
+    // Closing the modal at once: the answer (the report) arrives in the conversation.
+    await ack();
+    const s = fromViewSubmission(body, PIN_INPUT);
+    if (!s) return;
+    await turn({ key: s.context.key, user: s.user, messageId: s.messageId, target: s.context.target, continueOnly: true, inbound: async () => ({ type: 'secret', text: s.value }) });
+  });
+
+  if (receiver) await receiver.register(server);
+  outbox.start();
+  if (config.appToken) await bolt.start();
+  log.info({ channel: 'slack', mode: config.appToken ? 'socket' : 'http' }, 'slack adapter on');
+
+  const idle = async () => {
+    while (pending.size > 0) await Promise.all([...pending]);
+    await sender.idle();
+  };
+  return {
+    bolt,
+    sender,
+    outbox,
+    idle,
+    async close() {
+      await outbox.stop();
+      await idle();
+      if (config.appToken) await bolt.stop();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Outbox delivery for channels we post to: the turn's answer is posted right after its commit,
+ * and a periodic sweep posts any row whose writer crashed or failed before marking it delivered.
+ */
+import type { Channel, Store } from '../store/port.ts';
+import type { OutboxPayload } from './service.ts';
+
+/** Posts one outbox row's messages on the channel; throws if the channel refused them. */
+export type PostReplies = (payload: OutboxPayload, conversationId: string) => Promise<void>;
+
+export interface OutboxWorker {
+  /** Post a row just written by this process, then mark it delivered. Never throws: a failure is left to the sweep. */
+  deliver(id: number, conversationId: string, payload: OutboxPayload): Promise<void>;
+  /** Take over rows whose lease ran out and post them; returns how many were delivered. */
+  sweep(): Promise<number>;
+  /** Sweep now and every `intervalMs` until `stop()`. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  channel: Channel;
+  post: PostReplies;
+  now?: () => number;
+  /** How long a sweeper owns a claimed row before another instance may take it. */
+  leaseMs?: number;
+  intervalMs?: number;
+  /** After this many failed sweeps a row is dropped (logged), so one poisoned row cannot loop forever. */
+  maxAttempts?: number;
+  onError?: (err: unknown, ctx: { outboxId: number; conversationId: string; gaveUp: boolean }) => void;
+}
+
+export function createOutboxWorker({
+  store,
+  channel,
+  post,
+  now = Date.now,
+  leaseMs = 120_000,
+  intervalMs = 15_000,
+  maxAttempts = 10,
+  onError = () => {},
+}: OutboxWorkerOptions): OutboxWorker {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+
+  async function deliver(id: number, conversationId: string, payload: OutboxPayload): Promise<void> {
+    try {
+      await post(payload, conversationId);
+      await store.outboxDelivered(id, now());
+    } catch (err) {
+      onError(err, { outboxId: id, conversationId, gaveUp: false });
+    }
+  }
+
+  async function sweepOnce(): Promise<number> {
+    let delivered = 0;
+    const items = await store.claimOutbox(channel, { now: now(), leaseUntil: now() + leaseMs });
+    for (const item of items) {
+      try {
+        await post(item.payload as OutboxPayload, item.conversationId);
+        await store.outboxDelivered(item.id, now());
+        delivered++;
+      } catch (err) {
+        const gaveUp = item.attempts >= maxAttempts;
+        if (gaveUp) await store.outboxDelivered(item.id, now());
+        onError(err, { outboxId: item.id, conversationId: item.conversationId, gaveUp });
+      }
+    }
+    return delivered;
+  }
+
+  const sweep = (): Promise<number> => {
+    // One sweep at a time in this process; other instances are kept apart by the lease.
+    running ??= sweepOnce().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  return {
+    deliver,
+    sweep,
+    start() {
+      const tick = () => {
+        sweep().catch((err: unknown) => onError(err, { outboxId: -1, conversationId: '', gaveUp: false }));
+      };
+      tick();
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => 0);
+    },
+  };
+}

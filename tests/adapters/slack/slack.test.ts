@@ -1,0 +1,466 @@
+/**
+ * The Slack channel end to end: real @slack/bolt and @slack/web-api in our server, a local fake of
+ * Slack's Web API, and signed Events API / interactivity requests shaped like Slack's own.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/open.ts';
+import type { Store } from '../../../src/store/port.ts';
+import { startFakeSlack, type FakeSlack, type RecordedCall } from '../../support/fake-slack.ts';
+import { startServer, type TestServer } from '../../support/server.ts';
+import { postEvent, postInteraction, type SlackPostOptions } from '../../support/slack-signing.ts';
+
+const SIGNING_SECRET = 'llavero-test-signing-secret';
+const FIXTURES = new URL('../../../../shared/fixtures/public/', import.meta.url);
+const SANDBOX_NAME = 'johann04-sandbox-cpf-0205860860.p12';
+const SANDBOX = new Uint8Array(readFileSync(new URL(`cr-hacienda/${SANDBOX_NAME}`, FIXTURES)));
+const CORPUS_AES = new Uint8Array(readFileSync(new URL('pkcs12-corpus/pbes2-aes256-hmacsha1.p12', FIXTURES)));
+const CORPUS_PASSWORD = 'Red Hat Enterprise Linux 7.4';
+
+type Json = Record<string, unknown>;
+const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`../../fixtures/slack/${name}.json`, import.meta.url), 'utf8')) as Json;
+const ev = (body: Json): Json => body.event as Json;
+
+let seq = 0;
+const unique = () => `${Date.now()}${String(++seq).padStart(4, '0')}`;
+const slackTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+
+/** A customer in a DM, or in a thread of a channel. */
+interface Where {
+  user: string;
+  channel: string;
+  thread?: string;
+}
+
+interface Shown {
+  ts: string;
+  text: string;
+  blocks: Json[];
+  call: RecordedCall;
+}
+
+describe('Slack adapter', () => {
+  let fake: FakeSlack;
+  let server: TestServer;
+  let store: Store;
+  const signed = (extra: Partial<SlackPostOptions> = {}): SlackPostOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
+  const eventsUrl = () => `${server.url}/slack/events`;
+
+  async function start(opts: { apiUrl?: string; now?: () => number } = {}): Promise<TestServer> {
+    return startServer({
+      store,
+      env: { SLACK_BOT_TOKEN: 'xoxb-0000000000-fake-bot-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: opts.apiUrl ?? fake.url },
+      options: {
+        slackOptions: { retryConfig: { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 }, outboxIntervalMs: 200 },
+        ...(opts.now ? { now: opts.now } : {}),
+      },
+    });
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeSlack();
+    store = await openStore({});
+    await store.migrate();
+    server = await start();
+    fake.addUser({ id: 'U0ES', locale: 'es-LA' });
+    fake.addUser({ id: 'U0EN', locale: 'en-US' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await store?.close();
+    await fake?.close();
+  });
+  afterEach(async () => server.app.slack?.idle());
+
+  /** Wait until every reply the server has committed is posted. */
+  const settle = async (s: TestServer = server) => {
+    await s.app.slack?.idle();
+  };
+
+  /** Our messages in a DM or thread, oldest first, with the blocks as last updated. */
+  function shown(w: Where): Shown[] {
+    const updates = new Map<string, Json[]>();
+    for (const c of fake.calls) if (c.method === 'chat.update' && c.ok) updates.set(String(c.args.ts), c.args.blocks as Json[]);
+    return fake
+      .posted()
+      .filter((c) => c.args.channel === w.channel && (w.thread === undefined || c.args.thread_ts === w.thread))
+      .map((c) => {
+        const ts = String((c.response as { ts?: unknown }).ts);
+        return { ts, text: String(c.args.text ?? ''), blocks: updates.get(ts) ?? (c.args.blocks as Json[]), call: c };
+      });
+  }
+  const everything = (w: Where) => shown(w).map((m) => `${m.text}\n${JSON.stringify(m.blocks)}`).join('\n');
+  /** What the last turn said: our newest messages (a step's prompt and its buttons can be two). */
+  const lastText = (w: Where, n = 2) =>
+    shown(w)
+      .slice(-n)
+      .map((m) => `${m.text}\n${JSON.stringify(m.blocks)}`)
+      .join('\n');
+
+  async function send(body: Json, opts: Partial<SlackPostOptions> = {}): Promise<number> {
+    const r = await postEvent(eventsUrl(), body, signed(opts));
+    await settle();
+    return r.status;
+  }
+
+  /** The customer writes a message in the DM or in the thread. */
+  async function say(w: Where, text: string): Promise<void> {
+    const body = fixture(w.thread ? 'message_channel_thread' : 'message_im');
+    body.event_id = `Ev${unique()}`;
+    Object.assign(ev(body), { user: w.user, channel: w.channel, text, ts: slackTs(), ...(w.thread ? { thread_ts: w.thread } : {}) });
+    delete ev(body).blocks;
+    expect(await send(body)).toBe(200);
+  }
+
+  /** The customer shares a file in the DM. */
+  async function share(w: Where, file: { id: string; name: string; size: number }): Promise<void> {
+    const body = fixture('message_im_file_share');
+    body.event_id = `Ev${unique()}`;
+    const e = ev(body);
+    Object.assign(e, { user: w.user, channel: w.channel, ts: slackTs() });
+    const f = (e.files as Json[])[0] as Json;
+    Object.assign(f, { id: file.id, name: file.name, title: file.name, size: file.size });
+    expect(await send(body)).toBe(200);
+  }
+
+  /** The live button with this label on our newest message that has it. */
+  function button(w: Where, label: string | RegExp): { message: Shown; element: Json; block: Json } {
+    for (const m of [...shown(w)].reverse()) {
+      for (const block of m.blocks) {
+        if (block.type !== 'actions') continue;
+        for (const element of block.elements as Json[]) {
+          const text = String((element.text as Json).text);
+          if (typeof label === 'string' ? text === label : label.test(text)) return { message: m, element, block };
+        }
+      }
+    }
+    throw new Error(`no live button "${String(label)}"; last message:\n${lastText(w)}`);
+  }
+
+  async function click(w: Where, label: string | RegExp): Promise<void> {
+    const { message, element, block } = button(w, label);
+    const body = fixture('block_actions');
+    Object.assign(body, { trigger_id: `trigger-${unique()}` });
+    (body.user as Json).id = w.user;
+    body.channel = { id: w.channel, name: w.channel.startsWith('D') ? 'directmessage' : 'soporte' };
+    body.container = { type: 'message', message_ts: message.ts, channel_id: w.channel, is_ephemeral: false, ...(w.thread ? { thread_ts: w.thread } : {}) };
+    body.message = { type: 'message', ts: message.ts, user: 'U0BOT', bot_id: 'B0BOT', text: message.text, blocks: message.blocks, ...(w.thread ? { thread_ts: w.thread } : {}) };
+    body.actions = [{ ...element, block_id: block.block_id, action_ts: slackTs() }];
+    const r = await postInteraction(eventsUrl(), body, signed());
+    expect(r.status).toBe(200);
+    await settle();
+  }
+
+  /** Press "enter PIN", then type it in the modal that opens and submit. */
+  async function enterPin(w: Where, pin: string): Promise<Json> {
+    const opened = fake.calls.filter((c) => c.method === 'views.open').length;
+    await click(w, /PIN/);
+    const views = await fake.waitForCalls('views.open', opened + 1);
+    const view = (views.at(-1) as RecordedCall).args.view as Json;
+    const body = fixture('view_submission');
+    (body.user as Json).id = w.user;
+    body.trigger_id = `trigger-${unique()}`;
+    body.view = {
+      ...(body.view as Json),
+      id: `V${unique()}`,
+      callback_id: view.callback_id,
+      private_metadata: view.private_metadata,
+      blocks: view.blocks,
+      state: { values: { pin: { pin: { type: 'plain_text_input', value: pin } } } },
+    };
+    const r = await postInteraction(eventsUrl(), body, signed());
+    expect(r.status).toBe(200);
+    await settle();
+    return view;
+  }
+
+  async function transcriptOf(w: Where): Promise<string> {
+    const key = w.thread ? `T0LLAVERO:${w.channel}:${w.thread}` : `T0LLAVERO:${w.channel}`;
+    const rec = await store.findByChannelKey('slack', key);
+    if (!rec) throw new Error(`no conversation ${key}`);
+    return JSON.stringify(await store.transcript(rec.id));
+  }
+
+  it('answers Slack\'s URL verification challenge', async () => {
+    const r = await postEvent(eventsUrl(), fixture('url_verification'), signed());
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toEqual({ challenge: (fixture('url_verification') as { challenge: string }).challenge });
+  });
+
+  it('walks a whole atv.generate-key in a Spanish DM with buttons; pressed buttons disappear', async () => {
+    const w: Where = { user: 'U0ES', channel: 'D0GENERATE' };
+    await say(w, 'hola');
+    expect(lastText(w)).toMatch(/Hola! Soy Llavero/);
+    await click(w, /Generar una llave criptográfica nueva/);
+    // The pressed message now shows the answer, without buttons.
+    const first = shown(w)[0] as Shown;
+    expect(first.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(first.blocks)).toMatch(/Generar una llave criptográfica nueva/);
+    await click(w, /ATV clásico/);
+    await click(w, 'Sí, funcionó'); // signed in
+    await click(w, 'Sí, funcionó'); // menu found
+    expect(everything(w)).toMatch(/PIN/);
+    await click(w, 'Sí, funcionó'); // PIN typed twice in Hacienda's page
+    await click(w, /plataforma/i);
+    await click(w, 'Sí, funcionó'); // Generar
+    await click(w, 'Sí, funcionó'); // Aceptar + Descargar
+    expect(everything(w)).toMatch(/\.p12/);
+    await click(w, 'Sí, lo tengo');
+    expect(lastText(w)).toMatch(/revise su archivo/);
+    await click(w, 'No');
+    await click(w, 'Sí, funcionó'); // loaded into the platform
+    expect(lastText(w)).toMatch(/resuelto/);
+    await click(w, 'Sí');
+    await click(w, '5');
+    expect(lastText(w)).toMatch(/Gracias/);
+    // Every reply went to the DM, none to a thread, and each in Spanish.
+    expect(shown(w).every((m) => m.call.args.thread_ts === undefined)).toBe(true);
+    expect(everything(w)).not.toMatch(/\b(common|atv|triage|slack):[\w.-]+/);
+  });
+
+  it('a button from an earlier step is answered with where we are now', async () => {
+    const w: Where = { user: 'U0ES', channel: 'D0STALE' };
+    await say(w, 'hola');
+    const old = button(w, /Generar una llave criptográfica nueva/);
+    await click(w, /Generar una llave criptográfica nueva/);
+    const before = shown(w).length;
+    // Slack still shows the old message's buttons to a client that has not refreshed: press one.
+    const body = fixture('block_actions');
+    Object.assign(body, { trigger_id: `trigger-${unique()}` });
+    (body.user as Json).id = w.user;
+    body.channel = { id: w.channel };
+    body.container = { type: 'message', message_ts: old.message.ts, channel_id: w.channel, is_ephemeral: false };
+    body.message = { ts: old.message.ts, blocks: old.message.blocks };
+    body.actions = [{ ...old.element, block_id: old.block.block_id, action_ts: slackTs() }];
+    expect((await postInteraction(eventsUrl(), body, signed())).status).toBe(200);
+    await settle();
+    expect(shown(w).length).toBeGreaterThan(before);
+    expect(everything(w)).toMatch(/paso anterior|earlier step/i);
+  });
+
+  it('centralizes a certificate in English from a channel mention, in its thread, with typed answers and the PIN modal', async () => {
+    const mention = fixture('app_mention');
+    const ts = slackTs();
+    mention.event_id = `Ev${unique()}`;
+    Object.assign(ev(mention), { user: 'U0EN', channel: 'C0SUPPORT', ts, event_ts: ts, text: '<@U0BOT> I need help centralizing my certificate at SII' });
+    expect(await send(mention)).toBe(200);
+    const w: Where = { user: 'U0EN', channel: 'C0SUPPORT', thread: ts };
+    expect(shown(w).length).toBeGreaterThan(0);
+    expect(everything(w)).toMatch(/certificate/i);
+    await click(w, 'Yes, I have the file and its password');
+    await say(w, 'yes'); // the legal representative's certificate: typed in the thread, no mention
+    await click(w, 'Yes'); // knows the clave tributaria
+    for (let i = 0; i < 5; i++) await click(w, 'Yes, it worked');
+    expect(lastText(w)).toMatch(/check your certificate file/);
+    await click(w, 'Yes');
+    await say(w, '16.477.752-9');
+    expect(lastText(w)).toMatch(/Attach the certificate file/);
+
+    // The file, shared in the thread.
+    fake.addFile({ id: 'F0CORPUS', name: 'firma.p12', bytes: CORPUS_AES });
+    const file = fixture('message_channel_thread');
+    file.event_id = `Ev${unique()}`;
+    Object.assign(ev(file), {
+      user: 'U0EN',
+      channel: 'C0SUPPORT',
+      thread_ts: ts,
+      ts: slackTs(),
+      text: '',
+      subtype: 'file_share',
+      files: [{ id: 'F0CORPUS', name: 'firma.p12', size: CORPUS_AES.length, mimetype: 'application/x-pkcs12' }],
+    });
+    expect(await send(file)).toBe(200);
+    expect(fake.downloads).toContain('F0CORPUS');
+    const modal = await enterPin(w, CORPUS_PASSWORD);
+    expect(modal.type).toBe('modal');
+    expect(lastText(w)).toMatch(/RUT/);
+    // The password went through the modal: not in the thread, not in our transcript.
+    expect(JSON.stringify(fake.calls)).not.toContain(CORPUS_PASSWORD.slice(0, 12) + '"');
+    expect(await transcriptOf(w)).not.toContain('Enterprise Linux');
+    await click(w, 'Carry on anyway');
+    await click(w, 'Yes, it worked'); // «Se guardó archivo OK»
+    await click(w, 'No');
+    await click(w, 'Not now');
+    expect(lastText(w)).toMatch(/solved/);
+    await click(w, 'Yes');
+    await click(w, '4');
+    expect(lastText(w)).toMatch(/Thank/);
+    expect(shown(w).every((m) => m.call.args.thread_ts === ts)).toBe(true);
+  });
+
+  /** A Spanish DM taken to the certificate check's file step in atv.generate-key. */
+  async function toFileStep(channel: string): Promise<Where> {
+    const w: Where = { user: 'U0ES', channel };
+    await say(w, 'generar llave criptográfica nueva');
+    await click(w, /ATV clásico/);
+    for (const label of ['Sí, funcionó', 'Sí, funcionó', 'Sí, funcionó']) await click(w, label);
+    await click(w, /plataforma/i);
+    await click(w, 'Sí, funcionó');
+    await click(w, 'Sí, funcionó');
+    await click(w, 'Sí, lo tengo');
+    await click(w, 'Sí');
+    await say(w, '02-0586-0860');
+    expect(lastText(w)).toMatch(/\.p12/);
+    return w;
+  }
+
+  it('checks an uploaded .p12 with the PIN from the modal and reports a sandbox key, without keeping the PIN', async () => {
+    const w = await toFileStep('D0CHECK');
+    fake.addFile({ id: 'F0SANDBOX', name: SANDBOX_NAME, bytes: SANDBOX });
+    await share(w, { id: 'F0SANDBOX', name: SANDBOX_NAME, size: SANDBOX.length });
+    expect(lastText(w)).toMatch(/PIN/);
+    const view = await enterPin(w, '5678');
+    expect(view.callback_id).toBe('llavero.secret');
+    const report = shown(w).find((m) => m.blocks.some((b) => b.type === 'header'));
+    expect(report).toBeDefined();
+    expect(JSON.stringify(report?.blocks)).toMatch(/❌/);
+    expect(everything(w)).toMatch(/pruebas|sandbox/i);
+    expect(await transcriptOf(w)).not.toContain('5678');
+    expect(JSON.stringify(fake.calls.filter((c) => c.method !== 'views.open'))).not.toContain('5678');
+    // The fix the report offers: generate a production key.
+    await click(w, /llave/i);
+    expect(lastText(w)).toMatch(/Hacienda/);
+  });
+
+  it('a wrong PIN says so and offers the PIN box again; a PIN typed in the chat is masked and the customer warned', async () => {
+    const w = await toFileStep('D0WRONG');
+    fake.addFile({ id: 'F0WRONG', name: SANDBOX_NAME, bytes: SANDBOX });
+    await share(w, { id: 'F0WRONG', name: SANDBOX_NAME, size: SANDBOX.length });
+    await enterPin(w, '0000');
+    expect(everything(w)).toMatch(/4 intentos/);
+    expect(button(w, /PIN/)).toBeDefined();
+    await say(w, '1111');
+    expect(everything(w)).toMatch(/bórrelo del historial/);
+    expect(everything(w)).toMatch(/3 intentos/);
+    expect(await transcriptOf(w)).not.toContain('1111');
+    expect(await transcriptOf(w)).toContain('••••');
+  });
+
+  it('refuses an oversized file without downloading it, and a Slack sign-in page instead of the file', async () => {
+    const w = await toFileStep('D0BADFILE');
+    fake.addFile({ id: 'F0HUGE', name: 'enorme.p12', bytes: new Uint8Array(16), size: 50 * 1024 * 1024 });
+    await share(w, { id: 'F0HUGE', name: 'enorme.p12', size: 50 * 1024 * 1024 });
+    expect(lastText(w) + everything(w)).toMatch(/demasiado grande/);
+    expect(fake.downloads).not.toContain('F0HUGE');
+
+    // The size Slack declares is small, but the bytes keep coming: cut off while reading.
+    fake.addFile({ id: 'F0LIAR', name: 'mentira.p12', bytes: new Uint8Array(200 * 1024), size: 1000 });
+    await share(w, { id: 'F0LIAR', name: 'mentira.p12', size: 1000 });
+    expect(everything(w)).toMatch(/mentira\.p12.*demasiado grande|demasiado grande.*mentira/s);
+
+    fake.addFile({ id: 'F0HTML', name: 'firma.p12', bytes: SANDBOX, as: 'html' });
+    await share(w, { id: 'F0HTML', name: 'firma.p12', size: SANDBOX.length });
+    expect(everything(w)).toMatch(/página web/);
+    // Still waiting for a file.
+    expect(lastText(w)).toMatch(/\.p12/);
+  });
+
+  it('after a restart the file is gone from memory and the customer is asked to send it again', async () => {
+    const w = await toFileStep('D0RESTART');
+    fake.addFile({ id: 'F0RESTART', name: SANDBOX_NAME, bytes: SANDBOX });
+    await share(w, { id: 'F0RESTART', name: SANDBOX_NAME, size: SANDBOX.length });
+    await server.close();
+    server = await start();
+    await enterPin(w, '5678');
+    expect(lastText(w, 4)).toMatch(/No tengo el archivo/);
+    expect(lastText(w)).toMatch(/Adjunte el archivo/);
+  });
+
+  it('refuses forged, stale and unsigned requests with 401 and processes nothing', async () => {
+    const body = fixture('message_im');
+    Object.assign(ev(body), { user: 'U0ES', channel: 'D0FORGED', text: 'hola' });
+    const url = eventsUrl();
+    const now = Math.floor(Date.now() / 1000);
+    const results = [
+      await postEvent(url, body, signed({ signature: `v0=${'0'.repeat(64)}` })),
+      await postEvent(url, body, { signingSecret: 'not-our-secret' }),
+      await postEvent(url, body, signed({ timestampSec: now - 6 * 60 })),
+      await postEvent(url, body, signed({ timestampSec: now + 6 * 60 })),
+      await postEvent(url, body, signed({ omitHeaders: ['signature'] })),
+      await postEvent(url, body, signed({ omitHeaders: ['timestamp'] })),
+      await postEvent(url, body, signed({ omitHeaders: ['signature', 'timestamp'] })),
+    ];
+    expect(results.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 401]);
+    await settle();
+    expect(shown({ user: 'U0ES', channel: 'D0FORGED' })).toEqual([]);
+    expect(await store.findByChannelKey('slack', 'T0LLAVERO:D0FORGED')).toBeUndefined();
+    // A validly signed body that is not JSON is a 400, and also changes nothing.
+    expect((await postEvent(url, '{"type": "event_callback", ', signed())).status).toBe(400);
+  });
+
+  it('ignores our own messages, edits and other subtypes', async () => {
+    for (const name of ['message_bot', 'message_changed']) {
+      const body = fixture(name);
+      body.event_id = `Ev${unique()}`;
+      Object.assign(ev(body), { channel: 'D0IGNORED' });
+      expect(await send(body)).toBe(200);
+    }
+    expect(shown({ user: 'U0ES', channel: 'D0IGNORED' })).toEqual([]);
+  });
+
+  it('answers an event delivered three times (Slack retries) exactly once', async () => {
+    const body = fixture('message_im');
+    body.event_id = `Ev${unique()}`;
+    Object.assign(ev(body), { user: 'U0ES', channel: 'D0RETRY', text: 'hola', ts: slackTs() });
+    const w: Where = { user: 'U0ES', channel: 'D0RETRY' };
+    await say(w, 'hola');
+    const before = shown(w).length;
+    const rec = await store.findByChannelKey('slack', 'T0LLAVERO:D0RETRY');
+    const inboundCount = async () => (await store.transcript(rec?.id as string)).filter((m) => m.direction === 'in').length;
+    const inBefore = await inboundCount();
+    const results = await Promise.all([
+      postEvent(eventsUrl(), body, signed()),
+      postEvent(eventsUrl(), body, signed({ retryNum: 1, retryReason: 'http_timeout' })),
+      postEvent(eventsUrl(), body, signed({ retryNum: 2, retryReason: 'http_timeout' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    await settle();
+    const after = shown(w).slice(before);
+    expect(after.length).toBe(1);
+    expect(await inboundCount()).toBe(inBefore + 1);
+  });
+
+  it('waits out a 429 from chat.postMessage and still delivers every reply once, in order', async () => {
+    const w: Where = { user: 'U0ES', channel: 'D0RATE' };
+    await say(w, 'hola');
+    fake.rateLimit('chat.postMessage', 1, 1);
+    await click(w, /Generar una llave criptográfica nueva/);
+    await say(w, 'ATV clásico');
+    const limited = fake.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429 && c.args.channel === 'D0RATE');
+    expect(limited).toHaveLength(1);
+    const texts = shown(w).map((m) => m.text);
+    // Greeting, then the answer to the button, then the answer to the typed message: once each, in that order.
+    expect(texts).toHaveLength(new Set(texts).size);
+    expect(texts[0]).toMatch(/Hola/);
+    expect(texts[1]).toMatch(/Vamos a generar/);
+    expect(texts[2]).toMatch(/Ingrese a la ATV/);
+    const ts = shown(w).map((m) => Number(m.ts));
+    expect(ts).toEqual([...ts].sort((a, b) => a - b));
+  });
+
+  it('posts a committed answer that the process never delivered, from the outbox, on another instance', async () => {
+    // An instance that commits the turn but cannot post the answer: Slack keeps refusing it.
+    const cut = await start();
+    fake.rateLimit('chat.postMessage', 1_000, 0);
+    const w: Where = { user: 'U0ES', channel: 'D0OUTBOX' };
+    const body = fixture('message_im');
+    body.event_id = `Ev${unique()}`;
+    Object.assign(ev(body), { user: 'U0ES', channel: w.channel, text: 'hola', ts: slackTs() });
+    expect((await postEvent(`${cut.url}/slack/events`, body, signed())).status).toBe(200);
+    await cut.app.slack?.idle();
+    await cut.close();
+    fake.rateLimit('chat.postMessage', 0);
+    expect(shown(w)).toEqual([]);
+    expect(await store.findByChannelKey('slack', 'T0LLAVERO:D0OUTBOX')).toBeDefined();
+    // Later (the writer's lease has run out), a healthy instance sweeps the outbox.
+    const later = await start({ now: () => Date.now() + 10 * 60_000 });
+    try {
+      await fake.waitForPosts(1, { channel: w.channel, timeoutMs: 5_000 });
+      await later.app.slack?.idle();
+      expect(shown(w)).toHaveLength(1);
+      expect(shown(w)[0]?.text).toMatch(/Hola/);
+    } finally {
+      await later.close();
+    }
+  });
+});
