@@ -42,6 +42,8 @@ export interface FakeSlack {
   waitForPosts(n: number, opts?: { channel?: string; timeoutMs?: number }): Promise<RecordedCall[]>;
   /** Same for any method: resolves with the successful (`ok: true`) calls to `method` once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  /** Calls `fn` with every Web API call once it has been answered (429s included), as it happens; returns a function that removes it. */
+  onCall(fn: (call: RecordedCall) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
   const files = new Map<string, FakeFile>();
   const users = new Map<string, FakeUser>();
   const waiters = new Set<Waiter>();
+  const listeners = new Set<(call: RecordedCall) => void>();
   let nextTs = FIRST_TS_MICROS;
   let nextView = 1;
   let base = '';
@@ -406,6 +409,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     if (typeof body.error === 'string') call.error = body.error;
     call.response = body;
     sendJson(res, status, body, headers);
+    for (const fn of listeners) fn(call);
     notify();
   };
 
@@ -509,7 +513,12 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
         () => `waited ${timeoutMs} ms for ${n} successful ${method}; got ${successful(method).length}. All calls:\n${calls.map(summarize).join('\n') || '  (none)'}`,
       );
     },
+    onCall(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
     async close() {
+      listeners.clear();
       for (const w of waiters) {
         clearTimeout(w.timer);
         w.reject(new Error('fake Slack closed'));

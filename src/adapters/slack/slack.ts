@@ -3,7 +3,7 @@
  * mentions, button presses and the PIN modal into turns of the chat service, and post the answers
  * from the outbox, in order, on the customer's DM or thread.
  */
-import { App, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
+import { App, LogLevel, type Logger } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
@@ -60,6 +60,18 @@ export interface SlackAdapter {
   close(): Promise<void>;
 }
 
+/**
+ * What the app asks of Slack; `slack/manifest.yml` lists exactly these (a test keeps them equal).
+ * Events: DMs, mentions, and replies in the threads those mentions start. Scopes: reading those,
+ * posting and updating our messages, reading the shared file, and the customer's locale.
+ */
+export const SLACK_APP = {
+  events: ['app_mention', 'message.channels', 'message.groups', 'message.im'],
+  scopes: ['app_mentions:read', 'channels:history', 'chat:write', 'files:read', 'groups:history', 'im:history', 'users:read'],
+  /** Web API methods called, and the scope each needs (views.open needs none: it rides on a trigger). */
+  methods: { 'auth.test': null, 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'files.info': 'files:read', 'users.info': 'users:read', 'views.open': null },
+} as const;
+
 /** Slack's locale ("es-LA", "en-US") to ours; anything else gets Spanish, our customers' usual language. */
 export const localeFromSlack = (locale: unknown): Locale => (typeof locale === 'string' && locale.toLowerCase().startsWith('en') ? 'en' : 'es');
 
@@ -106,7 +118,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
 
   let receiver: FastifyReceiver | undefined;
   const bolt = config.appToken
-    ? new App({ ...common, receiver: new SocketModeReceiver({ appToken: config.appToken, logger, ...(config.apiUrl ? { installerOptions: { clientOptions } } : {}) }) })
+    ? new App({ ...common, socketMode: true, appToken: config.appToken })
     : new App({
         ...common,
         receiver: (receiver = new FastifyReceiver({

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SLACK_APP } from '../../../src/adapters/slack/slack.ts';
 import { openStore } from '../../../src/store/open.ts';
 import type { Store } from '../../../src/store/port.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../../support/fake-slack.ts';
@@ -462,5 +463,11 @@ describe('Slack adapter', () => {
     } finally {
       await later.close();
     }
+  });
+
+  it('called only Web API methods that the manifest\'s scopes cover', () => {
+    const called = new Set(fake.calls.map((c) => c.method));
+    expect(called.size).toBeGreaterThan(3);
+    for (const m of called) expect(Object.keys(SLACK_APP.methods)).toContain(m);
   });
 });
