@@ -4,6 +4,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { slack, type SlackAdapter } from './adapters/slack/slack.ts';
+import { teams, type TeamsAdapter } from './adapters/teams/teams.ts';
 import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import type { Bot } from './bot.ts';
 import { createChatService, type ChatService } from './chat/service.ts';
@@ -22,6 +23,7 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Adapter tuning for tests (Slack's Web API retry policy, acknowledgement deadline). */
   slackOptions?: { retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number }; ackTimeoutMs?: number; outboxIntervalMs?: number };
+  teamsOptions?: { ackTimeoutMs?: number; outboxIntervalMs?: number };
 }
 
 export interface App {
@@ -29,12 +31,13 @@ export interface App {
   chat: ChatService;
   connections: Connections;
   slack?: SlackAdapter;
+  teams?: TeamsAdapter;
 }
 
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
 const MAX_FRAME = 1024 * 1024;
 
-export async function buildApp({ config, store, bot, resources, now = Date.now, logger = false, slackOptions = {} }: AppDeps): Promise<App> {
+export async function buildApp({ config, store, bot, resources, now = Date.now, logger = false, slackOptions = {}, teamsOptions = {} }: AppDeps): Promise<App> {
   const server = Fastify({
     logger,
     bodyLimit: 64 * 1024,
@@ -80,6 +83,15 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
     server.log.info({ channel: 'slack' }, 'slack adapter off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
   }
 
+  let teamsAdapter: TeamsAdapter | undefined;
+  if (config.teams) {
+    teamsAdapter = await teams(server, { config: config.teams, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, ...teamsOptions });
+    const adapter = teamsAdapter;
+    server.addHook('onClose', async () => adapter.close());
+  } else {
+    server.log.info({ channel: 'teams' }, 'teams adapter off: set MicrosoftAppId and MicrosoftAppPassword (or TEAMS_LOCAL=1 for the Bot Framework Emulator)');
+  }
+
   server.get('/healthz', { config: { rateLimit: false } }, async () => ({ ok: true }));
-  return { server, chat, connections, ...(slackAdapter ? { slack: slackAdapter } : {}) };
+  return { server, chat, connections, ...(slackAdapter ? { slack: slackAdapter } : {}), ...(teamsAdapter ? { teams: teamsAdapter } : {}) };
 }

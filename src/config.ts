@@ -18,6 +18,16 @@ export interface Config {
   logLevel: string;
   /** Present when Slack is configured: HTTP mode (signing secret) or Socket Mode (app token). */
   slack?: SlackConfig;
+  /** Present when Teams is configured: authenticated (an App ID) or the Emulator's local mode. */
+  teams?: TeamsConfig;
+}
+
+export interface TeamsConfig {
+  /** Absent only in local mode (TEAMS_LOCAL=1): requests are then not authenticated. */
+  appId?: string;
+  appPassword?: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  tenantId?: string;
 }
 
 export interface SlackConfig {
@@ -56,6 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`WIDGET_ORIGINS: "${o}" is not an origin like https://example.com`);
   }
   const slack = readSlack(env, problems);
+  const teams = readTeams(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -71,6 +82,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       chatPerSecond,
       logLevel: env.LOG_LEVEL || 'info',
       ...(slack ? { slack } : {}),
+      ...(teams ? { teams } : {}),
     }),
   };
 }
@@ -89,4 +101,27 @@ function readSlack(env: NodeJS.ProcessEnv, problems: string[]): SlackConfig | un
   if (apiUrl && !/^https?:\/\/[^/]+(\/.*)?\/$/.test(apiUrl)) problems.push('SLACK_API_URL: expected a base URL ending in /, like https://slack.com/api/');
   if (!botToken) return undefined;
   return { botToken, ...(signingSecret ? { signingSecret } : {}), ...(appToken ? { appToken } : {}), ...(apiUrl ? { apiUrl } : {}) };
+}
+
+const APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+
+/** Bot Framework's usual variables. Without an App ID Teams is off, unless TEAMS_LOCAL=1 (the Emulator, never in production). */
+function readTeams(env: NodeJS.ProcessEnv, problems: string[]): TeamsConfig | undefined {
+  const appId = env.MicrosoftAppId || undefined;
+  const appPassword = env.MicrosoftAppPassword || undefined;
+  const rawType = env.MicrosoftAppType || 'MultiTenant';
+  const tenantId = env.MicrosoftAppTenantId || undefined;
+  const local = env.TEAMS_LOCAL === '1' || env.TEAMS_LOCAL === 'true';
+  const appType = (APP_TYPES as readonly string[]).includes(rawType) ? (rawType as TeamsConfig['appType']) : undefined;
+  if (!appId) {
+    if (appPassword) problems.push('MicrosoftAppId: required when MicrosoftAppPassword is set');
+    if (!local) return undefined;
+    if (env.NODE_ENV === 'production') problems.push('TEAMS_LOCAL=1: turns off authentication of Teams requests; refused when NODE_ENV=production (set MicrosoftAppId and MicrosoftAppPassword)');
+    return { appType: 'MultiTenant' };
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appId)) problems.push('MicrosoftAppId: expected the bot\'s App ID, a GUID');
+  if (!appType) problems.push(`MicrosoftAppType=${rawType}: expected one of ${APP_TYPES.join(', ')}`);
+  if (appType !== 'UserAssignedMSI' && !appPassword) problems.push('MicrosoftAppPassword: required with MicrosoftAppId (the client secret of the app registration)');
+  if (appType === 'SingleTenant' && !tenantId) problems.push('MicrosoftAppTenantId: required when MicrosoftAppType=SingleTenant');
+  return { appId, appType: appType ?? 'MultiTenant', ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}) };
 }

@@ -59,7 +59,7 @@ export interface ChatService {
   open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound; messageId?: string; reply?: ReplyTo }): Promise<OpenResult>;
   send(id: string, inbound: Inbound, opts?: { messageId?: string; channel?: Channel; reply?: ReplyTo }): Promise<SendResult>;
   /** A channel's conversation by its key (a Slack DM or thread), if it exists. */
-  find(channel: Channel, channelKey: string): Promise<{ id: string; state: ConversationState } | undefined>;
+  find(channel: Channel, channelKey: string): Promise<{ id: string; state: ConversationState; replyTo?: unknown } | undefined>;
   /** Whether a channel message id was already applied (to skip re-fetching a redelivered file). */
   seen(channel: Channel, messageId: string): Promise<boolean>;
   history(id: string, limit?: number): Promise<HistoryItem[]>;
@@ -138,7 +138,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
   }
 
   const outboxOf = (channel: Channel, reply: ReplyTo | undefined, locale: Locale, messages: Rendered[], at: number) =>
-    reply ? { channel, payload: { target: reply.target, locale, messages } satisfies OutboxPayload, leaseUntil: at + outboxLeaseMs } : undefined;
+    reply && messages.length > 0 ? { channel, payload: { target: reply.target, locale, messages } satisfies OutboxPayload, leaseUntil: at + outboxLeaseMs } : undefined;
 
   async function open({ channel, token, channelKey, locale, inbound, messageId, reply }: Parameters<ChatService['open']>[0]): Promise<OpenResult> {
     const found: ConversationRecord | undefined = token
@@ -163,7 +163,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       messages: first.type === 'command' ? outbound.map((body) => ({ direction: 'out' as const, body, at })) : messagesOf(r.transcript, describeInbound(r.transcript, labelIn(r.state.locale)), outbound, at),
       events: r.events,
       ...(messageId ? { inbox: { channel, messageId } } : {}),
-      ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at) } : {}),
+      ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at), replyTo: reply.target } : {}),
     });
     if (created.ok) remember(id, { state: r.state, version: created.version });
     else {
@@ -194,6 +194,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
           events: r.events,
           inbox,
           outbox: opts.channel ? outboxOf(opts.channel, opts.reply, r.state.locale, outbound, at) : undefined,
+          ...(opts.reply ? { replyTo: opts.reply.target } : {}),
         });
         if (res.ok) {
           remember(id, { state: r.state, version: res.version });
@@ -223,7 +224,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
 
   async function find(channel: Channel, channelKey: string) {
     const found = await store.findByChannelKey(channel, channelKey);
-    return found ? { id: found.id, state: found.state } : undefined;
+    return found ? { id: found.id, state: found.state, ...(found.replyTo !== undefined ? { replyTo: found.replyTo } : {}) } : undefined;
   }
 
   return {

@@ -81,4 +81,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX outbox_pending ON outbox (channel, lease_until) WHERE delivered_at IS NULL`,
     ],
   },
+  {
+    version: 3,
+    name: 'conversation reply address',
+    statements: [
+      // Where the customer's channel takes messages we send on our own (an agent's reply): a Slack
+      // channel and thread, a Teams conversation reference. Updated by turns that carry one.
+      `ALTER TABLE conversations ADD COLUMN reply_to jsonb`,
+    ],
+  },
 ];

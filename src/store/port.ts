@@ -11,6 +11,8 @@ export interface ConversationRecord {
   state: ConversationState;
   /** Bumped by every committed turn; the optimistic-concurrency token. */
   version: number;
+  /** The channel's address for messages we send unprompted (a Teams conversation reference, a Slack thread). */
+  replyTo?: unknown;
   createdAt: number;
   updatedAt: number;
 }
@@ -39,6 +41,7 @@ export interface NewConversation {
   /** The message that opened it (a channel's first event), so its redelivery is a duplicate. */
   inbox?: { channel: Channel; messageId: string };
   outbox?: OutboxWrite;
+  replyTo?: unknown;
 }
 
 /** Replies to post on the customer's channel, written in the turn's transaction. */
@@ -68,6 +71,8 @@ export interface TurnCommit {
   /** The channel's message id, recorded in the same transaction so a redelivery applies once. */
   inbox?: { channel: Channel; messageId: string };
   outbox?: OutboxWrite;
+  /** The channel's latest reply address; absent: keep the stored one. */
+  replyTo?: unknown;
 }
 
 export type StoreErrorCode = 'version.conflict' | 'inbox.duplicate' | 'conversation.missing' | 'conversation.exists';

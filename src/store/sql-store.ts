@@ -62,19 +62,21 @@ interface ConversationRow {
   id: string;
   channel: Channel;
   channel_key: string | null;
+  reply_to: unknown;
   state: ConversationState;
   version: number;
   created_at: number;
   updated_at: number;
 }
 
-const CONVERSATION_COLUMNS = `id, channel, channel_key, state, version, ${ms('created_at')} AS created_at, ${ms('updated_at')} AS updated_at`;
+const CONVERSATION_COLUMNS = `id, channel, channel_key, reply_to, state, version, ${ms('created_at')} AS created_at, ${ms('updated_at')} AS updated_at`;
 
 function toRecord(r: ConversationRow): ConversationRecord {
   return {
     id: r.id,
     channel: r.channel,
     ...(r.channel_key === null ? {} : { channelKey: r.channel_key }),
+    ...(r.reply_to === null || r.reply_to === undefined ? {} : { replyTo: r.reply_to }),
     state: r.state,
     version: Number(r.version),
     createdAt: Number(r.created_at),
@@ -123,8 +125,8 @@ const INSERT_INBOX = `INSERT INTO inbox (channel, message_id, conversation_id, a
 
 // The version check and the write are one statement, so a turn computed from a stale row never lands.
 const UPDATE_CONVERSATIONS = `UPDATE conversations c
-  SET state = x.s, version = c.version + 1, updated_at = ${ts('x.u')}
-  FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, v int, s jsonb, u float8)
+  SET state = x.s, version = c.version + 1, updated_at = ${ts('x.u')}, reply_to = COALESCE(x.r, c.reply_to)
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, v int, s jsonb, u float8, r jsonb)
   WHERE c.id = x.id AND c.version = x.v
   RETURNING c.id, c.version`;
 
@@ -198,7 +200,13 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
   if (candidates.length > 0) {
     // Sorted by id so concurrent batches (other processes) tend to lock rows in the same order.
     const rows = candidates
-      .map((t) => ({ id: t.conversationId, v: t.expectedVersion, s: t.state, u: typeof t.state.updatedAt === 'number' ? t.state.updatedAt : Date.now() }))
+      .map((t) => ({
+        id: t.conversationId,
+        v: t.expectedVersion,
+        s: t.state,
+        u: typeof t.state.updatedAt === 'number' ? t.state.updatedAt : Date.now(),
+        ...(t.replyTo !== undefined ? { r: t.replyTo } : {}),
+      }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const r of await tx.query<{ id: string; version: number }>(UPDATE_CONVERSATIONS, [json(rows)])) updated.set(r.id, Number(r.version));
   }
@@ -271,10 +279,10 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     return sql.transaction(async (tx) => {
       // No conflict target: a clash on id, token or channel key all mean "someone created it first".
       const inserted = await tx.query(
-        `INSERT INTO conversations (id, channel, channel_key, token_hash, state, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::text::jsonb, 1, ${ts('$6::float8')}, ${ts('$6::float8')})
+        `INSERT INTO conversations (id, channel, channel_key, token_hash, state, version, created_at, updated_at, reply_to)
+         VALUES ($1, $2, $3, $4, $5::text::jsonb, 1, ${ts('$6::float8')}, ${ts('$6::float8')}, $7::text::jsonb)
          ON CONFLICT DO NOTHING RETURNING id`,
-        [c.id, c.channel, c.channelKey ?? null, c.tokenHash ?? null, json(c.state), c.at],
+        [c.id, c.channel, c.channelKey ?? null, c.tokenHash ?? null, json(c.state), c.at, c.replyTo === undefined ? null : json(c.replyTo)],
       );
       if (inserted.length === 0) return { ok: false, code: 'conversation.exists' } as const;
       // ON CONFLICT DO NOTHING: an id already seen (a conversation since deleted) must not fail the creation.

@@ -166,6 +166,16 @@ function storeSuite(backend: () => Backend, skip = false): void {
       expect(mine(await store.claimOutbox('slack', { now: 1e12, leaseUntil: 2e12 }))).toEqual([]);
     });
 
+    it('keeps the channel\'s reply address: set on creation, replaced by a turn that brings one, kept by one that does not', async () => {
+      const c = newConversation();
+      await store.createConversation({ ...c, channelKey: `key-${c.id}`, replyTo: { channel: 'D1' } });
+      expect((await store.getConversation(c.id))?.replyTo).toEqual({ channel: 'D1' });
+      await store.commitTurn(turn(c.id, 1, 'no address'));
+      expect((await store.getConversation(c.id))?.replyTo).toEqual({ channel: 'D1' });
+      await store.commitTurn(turn(c.id, 2, 'new address', { replyTo: { channel: 'D1', threadTs: '2.0' } }));
+      expect((await store.findByChannelKey(c.channel, `key-${c.id}`))?.replyTo).toEqual({ channel: 'D1', threadTs: '2.0' });
+    });
+
     it('lands 200 concurrent turns on 50 conversations, each conversation in order', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 50; i++) {

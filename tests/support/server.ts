@@ -19,7 +19,7 @@ export async function startServer({
   store,
   env = {},
   options = {},
-}: { store?: Store; env?: NodeJS.ProcessEnv; options?: Pick<AppDeps, 'slackOptions' | 'now' | 'logger'> } = {}): Promise<TestServer> {
+}: { store?: Store; env?: NodeJS.ProcessEnv; options?: Pick<AppDeps, 'slackOptions' | 'teamsOptions' | 'now' | 'logger'> } = {}): Promise<TestServer> {
   const cfg = readConfig({ PORT: '0', ...env });
   if (!cfg.ok) throw new Error(cfg.problems.join('; '));
   const s = store ?? (await openStore({}));

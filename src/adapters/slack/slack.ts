@@ -12,7 +12,7 @@ import type { Inbound, Locale } from '../../conversation/messages.ts';
 import type { Translate } from '../../conversation/render.ts';
 import type { Store } from '../../store/port.ts';
 import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
-import { downloadFile } from './download.ts';
+import { downloadFile } from '../download.ts';
 import {
   encodeModalContext,
   fromBlockAction,

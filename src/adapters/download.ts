@@ -1,15 +1,16 @@
 /**
- * Fetching a file the customer shared, into memory only: the declared size is checked before the
- * download and the real size while reading, and Slack's HTML sign-in page (what a download
- * without the right token returns, with status 200) is told apart from a file.
+ * Fetching a file a customer shared on a channel (Slack, Teams), into memory only: the declared
+ * size is checked before the download and the real size while reading, and an HTML page (Slack's
+ * sign-in page, a SharePoint error) is told apart from a file.
  */
-import type { FileRefusal } from '../../conversation/messages.ts';
+import type { FileRefusal } from '../conversation/messages.ts';
 
 export type Download = { ok: true; bytes: Uint8Array } | { ok: false; reason: FileRefusal; size?: number };
 
 export interface DownloadOptions {
   url: string;
-  token: string;
+  /** Bearer token for the file host (Slack); absent for pre-authorised links (Teams). */
+  token?: string;
   maxBytes: number;
   /** The size Slack says the file has; refused at once when over the limit. */
   declaredSize?: number;
@@ -23,7 +24,7 @@ export async function downloadFile({ url, token, maxBytes, declaredSize, timeout
   if (declaredSize !== undefined && declaredSize > maxBytes) return { ok: false, reason: 'too-large', size: declaredSize };
   let res: Response;
   try {
-    res = await fetchFn(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetchFn(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
   } catch {
     return { ok: false, reason: 'download-failed' };
   }
