@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after another, figures on stdout.
 import { benchCerts } from './certs.ts';
 import { benchEngine } from './engine.ts';
+import { benchSlack } from './slack.ts';
 import { benchStore } from './store.ts';
 import { benchWebchat } from './webchat.ts';
 
@@ -9,3 +10,4 @@ if (!only || only === 'engine') await benchEngine();
 if (!only || only === 'certs') await benchCerts();
 if (!only || only === 'store') await benchStore();
 if (!only || only === 'webchat') await benchWebchat();
+if (!only || only === 'slack') await benchSlack();
