@@ -198,7 +198,9 @@ async function measure(h: Harness, port: number, label: string, tag: string): Pr
 }
 
 async function bareEcho(h: Harness): Promise<Figures> {
-  const app = new App({ token: TOKEN, signingSecret: SECRET, clientOptions: { slackApiUrl: h.fake.url }, tokenVerificationEnabled: false });
+  // Bolt's defaults: with a token it calls auth.test once at start and reuses the answer.
+  const app = new App({ token: TOKEN, signingSecret: SECRET, clientOptions: { slackApiUrl: h.fake.url }, deferInitialization: true });
+  await app.init();
   app.message(async ({ message, say }) => {
     await say('text' in message && typeof message.text === 'string' ? message.text : 'echo');
   });

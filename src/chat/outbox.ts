@@ -44,10 +44,25 @@ export function createOutboxWorker({
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
+  // Delivered marks are written in batches: one UPDATE for every reply posted in the same tick.
+  // A mark lost to a crash only means the sweep posts that reply again (at least once, never lost).
+  let marks: number[] = [];
+  let flushing: Promise<void> | undefined;
+  function markDelivered(id: number): Promise<void> {
+    marks.push(id);
+    flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const ids = marks;
+      marks = [];
+      flushing = undefined;
+      await store.outboxDelivered(ids, now());
+    });
+    return flushing;
+  }
+
   async function deliver(id: number, conversationId: string, payload: OutboxPayload): Promise<void> {
     try {
       await post(payload, conversationId);
-      await store.outboxDelivered(id, now());
+      await markDelivered(id);
     } catch (err) {
       onError(err, { outboxId: id, conversationId, gaveUp: false });
     }
@@ -59,11 +74,11 @@ export function createOutboxWorker({
     for (const item of items) {
       try {
         await post(item.payload as OutboxPayload, item.conversationId);
-        await store.outboxDelivered(item.id, now());
+        await markDelivered(item.id);
         delivered++;
       } catch (err) {
         const gaveUp = item.attempts >= maxAttempts;
-        if (gaveUp) await store.outboxDelivered(item.id, now());
+        if (gaveUp) await markDelivered(item.id);
         onError(err, { outboxId: item.id, conversationId: item.conversationId, gaveUp });
       }
     }
@@ -93,6 +108,7 @@ export function createOutboxWorker({
       if (timer) clearInterval(timer);
       timer = undefined;
       await running?.catch(() => 0);
+      await flushing?.catch(() => undefined);
     },
   };
 }

@@ -112,6 +112,15 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
     if (recent.size > cacheSize) recent.delete(recent.keys().next().value as string);
   };
 
+  /** Channel key → conversation id, for conversations this process has seen (a key's id never changes). */
+  const byKey = new Map<string, string>();
+  const keyOf = (channel: Channel, channelKey: string) => `${channel}\u0000${channelKey}`;
+
+  /** A deleted conversation (retention): the next message on its channel key opens a new one. */
+  const forgetKeys = (id: string) => {
+    for (const [k, v] of byKey) if (v === id) byKey.delete(k);
+  };
+
   /** Run `fn` after every earlier turn of this conversation in this process. */
   function serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = queues.get(id) ?? Promise.resolve();
@@ -165,7 +174,10 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       ...(messageId ? { inbox: { channel, messageId } } : {}),
       ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at), replyTo: reply.target } : {}),
     });
-    if (created.ok) remember(id, { state: r.state, version: created.version });
+    if (created.ok) {
+      remember(id, { state: r.state, version: created.version });
+      if (channelKey) byKey.set(keyOf(channel, channelKey), id);
+    }
     else {
       // Another process created this channel's conversation first: use theirs.
       holds.forConversation(id).clear();
@@ -180,7 +192,10 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         const conv = (attempt === 0 ? recent.get(id) : undefined) ?? (await store.getConversation(id));
-        if (!conv) return { ok: false, code: 'conversation.missing' } as const;
+        if (!conv) {
+          forgetKeys(id);
+          return { ok: false, code: 'conversation.missing' } as const;
+        }
         // A redelivered message is caught by the inbox row written with the turn (below).
         const at = now();
         const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id) });
@@ -204,7 +219,10 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
         if (res.code === 'inbox.duplicate') {
           return { ok: true, duplicate: true, outbound: [], state: conv.state, locale: conv.state.locale } as const;
         }
-        if (res.code === 'conversation.missing') return { ok: false, code: 'conversation.missing' } as const;
+        if (res.code === 'conversation.missing') {
+          forgetKeys(id);
+          return { ok: false, code: 'conversation.missing' } as const;
+        }
         // version.conflict: another process applied a turn first; run ours on top of it, after a
         // short random pause so two processes hammering one conversation stop colliding in step.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
@@ -223,8 +241,14 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
   }
 
   async function find(channel: Channel, channelKey: string) {
+    const known = byKey.get(keyOf(channel, channelKey));
+    const cached = known ? recent.get(known) : undefined;
+    if (known && cached) return { id: known, state: cached.state };
     const found = await store.findByChannelKey(channel, channelKey);
-    return found ? { id: found.id, state: found.state, ...(found.replyTo !== undefined ? { replyTo: found.replyTo } : {}) } : undefined;
+    if (!found) return undefined;
+    byKey.set(keyOf(channel, channelKey), found.id);
+    if (byKey.size > cacheSize) byKey.delete(byKey.keys().next().value as string);
+    return { id: found.id, state: found.state, ...(found.replyTo !== undefined ? { replyTo: found.replyTo } : {}) };
   }
 
   return {

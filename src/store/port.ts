@@ -96,6 +96,7 @@ export interface Store {
    * take the same row at once.
    */
   claimOutbox(channel: Channel, opts: { now: number; leaseUntil: number; limit?: number }): Promise<OutboxItem[]>;
-  outboxDelivered(id: number, at: number): Promise<void>;
+  /** Marks rows delivered (several at once: senders batch their marks). */
+  outboxDelivered(ids: readonly number[], at: number): Promise<void>;
   close(): Promise<void>;
 }

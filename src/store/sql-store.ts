@@ -134,11 +134,6 @@ const DELETE_INBOX = `DELETE FROM inbox i
   USING jsonb_to_recordset($1::text::jsonb) AS x(ch text, mid text)
   WHERE i.channel = x.ch AND i.message_id = x.mid`;
 
-const INSERT_OUTBOX = `INSERT INTO outbox (conversation_id, channel, payload, created_at, lease_until)
-  SELECT x.c, x.ch, x.p, now(), ${ts('x.l')}
-  FROM jsonb_to_recordset($1::text::jsonb) AS x(c text, ch text, p jsonb, l float8)
-  RETURNING id::float8 AS id, conversation_id`;
-
 // SKIP LOCKED: two instances sweeping at once take different rows instead of waiting on each other.
 const CLAIM_OUTBOX = `UPDATE outbox o SET lease_until = ${ts('$3::float8')}, attempts = o.attempts + 1
   WHERE o.id IN (
@@ -162,27 +157,38 @@ function eventRows(conversationId: string, events: AnalyticsEvent[], into: Event
   }
 }
 
-async function insertRows(tx: Sql, messages: MessageRow[], events: EventRow[]): Promise<void> {
-  if (messages.length > 0) await tx.query(INSERT_MESSAGES, [json(messages)]);
-  if (events.length > 0) await tx.query(INSERT_EVENTS, [json(events)]);
+interface OutboxRow {
+  c: string;
+  ch: string;
+  p: unknown;
+  l: number;
 }
 
-/** Outbox rows of several conversations (at most one each); returns the row id per conversation. */
-async function insertOutbox(tx: Sql, rows: Array<{ conversationId: string; outbox: OutboxWrite }>): Promise<Map<string, number>> {
+// Transcript lines, analytics events and outbox rows in one statement (data-modifying CTEs): one
+// round trip instead of three, which is most of a small transaction's cost on the embedded store.
+const INSERT_ROWS = `WITH m AS (${INSERT_MESSAGES}),
+  e AS (${INSERT_EVENTS.replace('$1', '$2')})
+  INSERT INTO outbox (conversation_id, channel, payload, created_at, lease_until)
+  SELECT x.c, x.ch, x.p, now(), ${ts('x.l')}
+  FROM jsonb_to_recordset($3::text::jsonb) AS x(c text, ch text, p jsonb, l float8)
+  RETURNING id::float8 AS id, conversation_id`;
+
+/** Writes the rows of a batch (outbox: at most one per conversation); returns the outbox id per conversation. */
+async function insertRows(tx: Sql, messages: MessageRow[], events: EventRow[], outbox: OutboxRow[] = []): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  if (rows.length === 0) return ids;
-  const written = await tx.query<{ id: number; conversation_id: string }>(INSERT_OUTBOX, [
-    json(rows.map((r) => ({ c: r.conversationId, ch: r.outbox.channel, p: r.outbox.payload, l: r.outbox.leaseUntil }))),
-  ]);
+  if (messages.length + events.length + outbox.length === 0) return ids;
+  const written = await tx.query<{ id: number; conversation_id: string }>(INSERT_ROWS, [json(messages), json(events), json(outbox)]);
   for (const r of written) ids.set(r.conversation_id, Number(r.id));
   return ids;
 }
+
+const outboxRow = (conversationId: string, o: OutboxWrite): OutboxRow => ({ c: conversationId, ch: o.channel, p: o.payload, l: o.leaseUntil });
 
 /**
  * Writes a batch of turns (distinct conversations, distinct inbox ids) in one transaction and
  * returns each turn's own result: a duplicate, a stale version or a missing conversation fails
  * only that turn. Statements: inbox insert → version-checked update → (rare) undo of inbox rows
- * whose update failed → messages → events → (rare) which conversations exist.
+ * whose update failed → transcript, events and outbox in one statement → (rare) which conversations exist.
  */
 async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<CommitResult[]> {
   const withInbox = turns.filter((t) => t.inbox);
@@ -221,10 +227,11 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
     messageRows(t.conversationId, t.messages, messages);
     eventRows(t.conversationId, t.events, events);
   }
-  await insertRows(tx, messages, events);
-  const outboxIds = await insertOutbox(
+  const outboxIds = await insertRows(
     tx,
-    turns.flatMap((t) => (t.outbox && updated.has(t.conversationId) ? [{ conversationId: t.conversationId, outbox: t.outbox }] : [])),
+    messages,
+    events,
+    turns.flatMap((t) => (t.outbox && updated.has(t.conversationId) ? [outboxRow(t.conversationId, t.outbox)] : [])),
   );
 
   const failed = turns.filter((t) => !updated.has(t.conversationId));
@@ -291,8 +298,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       const events: EventRow[] = [];
       messageRows(c.id, c.messages, messages);
       eventRows(c.id, c.events, events);
-      await insertRows(tx, messages, events);
-      const outboxId = c.outbox ? (await insertOutbox(tx, [{ conversationId: c.id, outbox: c.outbox }])).get(c.id) : undefined;
+      const outboxId = (await insertRows(tx, messages, events, c.outbox ? [outboxRow(c.id, c.outbox)] : [])).get(c.id);
       return outboxId === undefined ? ({ ok: true, version: 1 } as const) : ({ ok: true, version: 1, outboxId } as const);
     });
   }
@@ -435,8 +441,9 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
         .map((r) => ({ id: Number(r.id), conversationId: r.conversation_id, channel: r.channel, payload: r.payload, attempts: Number(r.attempts), createdAt: Number(r.created_at) }))
         .sort((a, b) => a.id - b.id);
     },
-    async outboxDelivered(id, at) {
-      await sql.query(`UPDATE outbox SET delivered_at = ${ts('$2::float8')} WHERE id = $1::bigint`, [id, at]);
+    async outboxDelivered(ids, at) {
+      if (ids.length === 0) return;
+      await sql.query(`UPDATE outbox SET delivered_at = ${ts('$2::float8')} WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)::bigint)`, [json(ids), at]);
     },
     async close() {
       // Let queued and in-flight turns finish: their callers are awaiting a result.

@@ -159,10 +159,10 @@ function storeSuite(backend: () => Backend, skip = false): void {
       // Leased now: a second sweeper at the same moment gets nothing of it.
       expect(mine(await store.claimOutbox('slack', { now: 2_000, leaseUntil: 60_000 }))).toEqual([]);
       expect(mine(await store.claimOutbox('teams', { now: 99_999_999, leaseUntil: 1e9 }))).toEqual([]);
-      await store.outboxDelivered(first[0]?.id as number, 3_000);
+      await store.outboxDelivered([first[0]?.id as number], 3_000);
       const later = mine(await store.claimOutbox('slack', { now: 70_000, leaseUntil: 130_000 }));
       expect(later.map((i) => [i.id, i.payload])).toEqual([[id, { n: 1 }]]);
-      await store.outboxDelivered(id as number, 71_000);
+      await store.outboxDelivered([id as number], 71_000);
       expect(mine(await store.claimOutbox('slack', { now: 1e12, leaseUntil: 2e12 }))).toEqual([]);
     });
 

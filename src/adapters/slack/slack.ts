@@ -4,7 +4,7 @@
  * from the outbox, in order, on the customer's DM or thread.
  */
 import { App, LogLevel, type Logger } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
 import type { ChatService, OutboxPayload, SendResult } from '../../chat/service.ts';
@@ -107,14 +107,24 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
   const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs } = opts;
   const clientOptions = { ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) };
   const logger = boltLogger(log);
-  const common = {
-    token: config.botToken,
-    clientOptions,
-    logger,
-    // auth.test on the first event rather than at start: the server comes up even when Slack is unreachable.
-    tokenVerificationEnabled: false,
-    extendedErrorHandler: true,
-  } as const;
+  const client = new WebClient(config.botToken, { ...clientOptions, logger });
+
+  // Who we are (to ignore our own messages and strip our mention), asked once, on the first event
+  // rather than at start so the server comes up even when Slack is unreachable. Bolt 5 would call
+  // auth.test before every event when given only a token; a failure is retried on the next event.
+  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  const authorize = async () => {
+    identity ??= client.auth.test().then(
+      (r) => ({ ...(r.bot_id ? { botId: r.bot_id } : {}), ...(r.user_id ? { botUserId: r.user_id } : {}) }),
+      (err: unknown) => {
+        identity = undefined;
+        throw err;
+      },
+    );
+    return { botToken: config.botToken, ...(await identity) };
+  };
+  // convoStore: false: Bolt's per-conversation memory store is not used (our state is in the store).
+  const common = { authorize, clientOptions, logger, extendedErrorHandler: true, convoStore: false } as const;
 
   let receiver: FastifyReceiver | undefined;
   const bolt = config.appToken
@@ -136,7 +146,6 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
   };
   bolt.error(onError);
 
-  const client: WebClient = bolt.client;
   const tOf =
     (locale: Locale): SlackT =>
     (key, params) =>
@@ -197,31 +206,51 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
   }
 
   /** One turn: find or open the conversation, apply the input once, hand the answer to the outbox. */
-  async function turn(args: { key: string; user: string; messageId: string; target: SlackTarget; continueOnly?: boolean; inbound: () => Promise<Inbound | undefined> }): Promise<void> {
+  async function turn(args: {
+    key: string;
+    user: string;
+    messageId: string;
+    target: SlackTarget;
+    continueOnly?: boolean;
+    /** The input takes work to fetch (a file): check for a redelivery first. */
+    costly?: boolean;
+    inbound: () => Promise<Inbound | undefined>;
+  }): Promise<void> {
     const { key, user, messageId, target } = args;
     let conv = await chat.find('slack', key);
     if (!conv && args.continueOnly) return;
-    // A redelivered event: skip the work (a file download) before the inbox would refuse it anyway.
-    if (await chat.seen('slack', messageId)) return;
+    // A redelivered file: skip the download before the inbox would refuse the turn anyway.
+    if (args.costly && (await chat.seen('slack', messageId))) return;
     const inbound = await args.inbound();
     const reply = { target };
-    if (!conv) {
-      const opened = await chat.open({ channel: 'slack', channelKey: key, locale: await localeOf(user), ...(inbound ? { inbound } : {}), messageId, reply });
-      if (opened.created) {
-        deliver(opened.id, opened.outboxId, { target, locale: opened.state.locale, messages: opened.outbound });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!conv) {
+        const opened = await chat.open({ channel: 'slack', channelKey: key, locale: await localeOf(user), ...(inbound ? { inbound } : {}), messageId, reply });
+        if (opened.created) {
+          deliver(opened.id, opened.outboxId, { target, locale: opened.state.locale, messages: opened.outbound });
+          return;
+        }
+        conv = opened;
+      }
+      const r: SendResult = await chat.send(conv.id, inbound ?? { type: 'command', command: 'help' }, { messageId, channel: 'slack', reply });
+      if (r.ok) {
+        if (!r.duplicate) deliver(conv.id, r.outboxId, { target, locale: r.locale, messages: r.outbound });
         return;
       }
-      conv = opened;
+      // Deleted since (retention): this message opens a new conversation.
+      if (r.code === 'conversation.missing' && !args.continueOnly) {
+        conv = undefined;
+        continue;
+      }
+      // Thrown, so Slack's redelivery retries the turn (the inbox keeps it from applying twice).
+      throw new Error(`slack turn not applied: ${r.code}`);
     }
-    const r: SendResult = await chat.send(conv.id, inbound ?? { type: 'command', command: 'help' }, { messageId, channel: 'slack', reply });
-    // Thrown, so Slack's redelivery retries the turn (the inbox keeps it from applying twice).
-    if (!r.ok) throw new Error(`slack turn not applied: ${r.code}`);
-    if (!r.duplicate) deliver(conv.id, r.outboxId, { target, locale: r.locale, messages: r.outbound });
   }
 
   const messageTurn = (m: SlackMessage) =>
     turn({
       ...m,
+      costly: m.input.kind === 'file',
       inbound: async () =>
         m.input.kind === 'file' ? fileInbound(m.input) : m.input.kind === 'text' ? { type: 'text', text: m.input.text } : undefined,
     });

@@ -160,7 +160,9 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
     const reply = { target: reference };
     let conv = await chat.find('teams', key);
     if (greetOnly && conv) return;
-    if (await chat.seen('teams', messageId)) return;
+    // A redelivered file: skip the download before the inbox would refuse the turn anyway.
+    const costly = (a.attachments ?? []).some((x) => x.contentType === FILE_DOWNLOAD_INFO);
+    if (costly && (await chat.seen('teams', messageId))) return;
     const inbound = greetOnly ? undefined : await inboundOf(a);
     if (!greetOnly && !inbound) return;
     if (!conv) {
