@@ -1,0 +1,46 @@
+// Configuration from the environment: channels are off, on, or refused with every problem named.
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config.ts';
+
+const problems = (env: NodeJS.ProcessEnv): string[] => {
+  const r = readConfig(env);
+  return r.ok ? [] : r.problems;
+};
+
+describe('configuration', () => {
+  it('starts with nothing set: web chat on the embedded store, Slack and Teams off', () => {
+    const r = readConfig({});
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.config.databaseUrl).toBeUndefined();
+      expect(r.config.slack).toBeUndefined();
+      expect(r.config.teams).toBeUndefined();
+    }
+  });
+
+  it('turns Slack on over HTTP or Socket Mode, and names what half a Slack setup lacks', () => {
+    const http = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect(http.ok && http.config.slack).toEqual({ botToken: 'xoxb-1', signingSecret: 's' });
+    const socket = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
+    expect(socket.ok && socket.config.slack).toEqual({ botToken: 'xoxb-1', appToken: 'xapp-1' });
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1' })).toEqual([expect.stringMatching(/^SLACK_SIGNING_SECRET/)]);
+    expect(problems({ SLACK_SIGNING_SECRET: 's' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN/)]);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_APP_TOKEN: 'nope', SLACK_API_URL: 'slack.com' })).toHaveLength(3);
+  });
+
+  it('turns Teams on with an App ID and secret, or in local mode outside production only', () => {
+    const id = '6f1c2b3a-5d6e-4f80-91a2-b3c4d5e6f7a8';
+    const on = readConfig({ MicrosoftAppId: id, MicrosoftAppPassword: 'p' });
+    expect(on.ok && on.config.teams).toEqual({ appId: id, appPassword: 'p', appType: 'MultiTenant' });
+    const local = readConfig({ TEAMS_LOCAL: '1' });
+    expect(local.ok && local.config.teams).toEqual({ appType: 'MultiTenant' });
+    expect(problems({ TEAMS_LOCAL: '1', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^TEAMS_LOCAL=1.*production/)]);
+    expect(problems({ MicrosoftAppId: id })).toEqual([expect.stringMatching(/^MicrosoftAppPassword/)]);
+    expect(problems({ MicrosoftAppId: id, MicrosoftAppPassword: 'p', MicrosoftAppType: 'SingleTenant' })).toEqual([expect.stringMatching(/^MicrosoftAppTenantId/)]);
+    expect(problems({ MicrosoftAppId: 'x', MicrosoftAppPassword: 'p', MicrosoftAppType: 'Other' })).toHaveLength(2);
+  });
+
+  it('lists every problem at once', () => {
+    expect(problems({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SLACK_SIGNING_SECRET: 's', TEAMS_LOCAL: '1', NODE_ENV: 'production' })).toHaveLength(4);
+  });
+});
