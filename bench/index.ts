@@ -3,6 +3,7 @@ import { benchCerts } from './certs.ts';
 import { benchEngine } from './engine.ts';
 import { benchSlack } from './slack.ts';
 import { benchStore } from './store.ts';
+import { benchTeams } from './teams.ts';
 import { benchWebchat } from './webchat.ts';
 
 const only = process.argv[2];
@@ -11,3 +12,4 @@ if (!only || only === 'certs') await benchCerts();
 if (!only || only === 'store') await benchStore();
 if (!only || only === 'webchat') await benchWebchat();
 if (!only || only === 'slack') await benchSlack();
+if (!only || only === 'teams') await benchTeams();

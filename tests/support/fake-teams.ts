@@ -79,6 +79,8 @@ export interface FakeConnector {
    * given, e.g. 'message' to ignore typing); rejects after timeoutMs (default 5000) listing what was sent.
    */
   waitForSent(conversationId: string, n: number, timeoutOrOpts?: number | { timeoutMs?: number; type?: string }): Promise<SentActivity[]>;
+  /** Calls `fn` with every activity added to `sent` (typing included) once it has been answered, as it happens; returns a function that removes it. */
+  onSent(fn: (sent: SentActivity) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -171,10 +173,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const files = new Map<string, Download>();
   const members = new Map<string, TeamsMember[]>();
   const waiters = new Set<Waiter>();
+  const listeners = new Set<(sent: SentActivity) => void>();
   const failures: Failure[] = [];
   let base = '';
 
-  const notify = (): void => {
+  /** After an answer: tell the onSent listeners about the activity just recorded (if any), then settle waiters. */
+  const notify = (added?: SentActivity): void => {
+    if (added) for (const fn of listeners) fn(added);
     for (const w of waiters) {
       const got = w.check();
       if (got) {
@@ -255,15 +260,17 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       const id = `a:1${randomBytes(24).toString('base64url')}`;
       const rec: CreatedConversation = { params, id, at: Date.now(), ...(authorization ? { authorization } : {}) };
       const body: Json = { id, serviceUrl: base };
+      let added: SentActivity | undefined;
       if (isRecord(params.activity)) {
         const activityId = nextActivityId();
         rec.activityId = activityId;
         body.activityId = activityId;
-        sent.push({ conversationId: id, activity: params.activity, at: rec.at, id: activityId, ...(authorization ? { authorization } : {}) });
+        added = { conversationId: id, activity: params.activity, at: rec.at, id: activityId, ...(authorization ? { authorization } : {}) };
+        sent.push(added);
       }
       created.push(rec);
       send(res, 201, body);
-      notify();
+      notify(added);
       return 201;
     }
 
@@ -289,16 +296,17 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         return 400;
       }
       const id = nextActivityId();
-      sent.push({
+      const added: SentActivity = {
         conversationId,
         ...(rest[1] !== undefined ? { replyToId: rest[1] } : {}),
         activity,
         at: Date.now(),
         id,
         ...(authorization ? { authorization } : {}),
-      });
+      };
+      sent.push(added);
       send(res, 200, { id });
-      notify();
+      notify(added);
       return 200;
     }
 
@@ -433,7 +441,12 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         waiters.add(w);
       });
     },
+    onSent(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
     async close() {
+      listeners.clear();
       for (const w of waiters) {
         clearTimeout(w.timer);
         w.reject(new Error('fake Teams closed'));
