@@ -6,11 +6,13 @@ import websocket from '@fastify/websocket';
 import { slack, type SlackAdapter } from './adapters/slack/slack.ts';
 import { teams, type TeamsAdapter } from './adapters/teams/teams.ts';
 import { webchat, type Connections } from './adapters/webchat/routes.ts';
+import { randomUUID } from 'node:crypto';
 import type { Bot } from './bot.ts';
 import { createChatService, type ChatService } from './chat/service.ts';
 import type { Config } from './config.ts';
 import { createFileHolds } from './conversation/file-hold.ts';
 import type { Resources } from './i18n/resources.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Store } from './store/port.ts';
 
 export interface AppDeps {
@@ -30,8 +32,15 @@ export interface App {
   server: FastifyInstance;
   chat: ChatService;
   connections: Connections;
+  metrics: Metrics;
   slack?: SlackAdapter;
   teams?: TeamsAdapter;
+  /**
+   * Graceful stop: /readyz turns 503, web chat stops taking frames, turns in flight finish and
+   * are acknowledged, sockets close with "service restart", then the server closes (adapters
+   * flush their outboxes). The caller bounds it with a deadline and closes the store after.
+   */
+  shutdown(): Promise<void>;
 }
 
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
@@ -43,6 +52,9 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
     bodyLimit: 64 * 1024,
     // Behind a load balancer the client's address is in X-Forwarded-For.
     trustProxy: true,
+    // Every log line of a request carries its id; a proxy's X-Request-Id is kept so lines correlate across hops.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
   });
   await server.register(helmet, {
     contentSecurityPolicy: {
@@ -53,6 +65,8 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
         connectSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         frameAncestors: ["'none'"],
+        // Not forced: on a plain-HTTP host (an intranet) it would turn the widget's ws:// into wss:// and break it.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -64,8 +78,36 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
   sweep.unref();
   server.addHook('onClose', async () => clearInterval(sweep));
 
-  const chat = createChatService({ store, bot, holds, now });
-  const connections = await webchat(server, {
+  let closing = false;
+  const metrics = createMetrics({
+    queue: async () => {
+      // A stalled database must not hang the scrape: give up after 2 s (counted as a scrape error).
+      let timer: NodeJS.Timeout | undefined;
+      const q = await Promise.race([
+        store.queueStats(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('queue stats timed out')), 2_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return { length: q.handoffWaiting, oldestAgeSeconds: q.oldestHandoffAt === undefined ? 0 : Math.max(0, (now() - q.oldestHandoffAt) / 1000), outboxPending: q.outboxPending };
+    },
+  });
+  const chat = createChatService({
+    store,
+    bot,
+    holds,
+    now,
+    onTurn: (t) => {
+      metrics.turn(t.channel, t.flow, t.ms / 1000);
+      for (const e of t.events) {
+        if (e.name !== 'verification.result') continue;
+        const failed = Array.isArray(e.data?.failed) ? e.data.failed : [];
+        metrics.certificateCheck(String(e.data?.verdict ?? 'unknown'), failed);
+      }
+    },
+  });
+  const web = await webchat(server, {
+    onConnections: (delta) => metrics.wsConnections(delta),
     chat,
     resources,
     now,
@@ -92,6 +134,42 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
     server.log.info({ channel: 'teams' }, 'teams adapter off: set MicrosoftAppId and MicrosoftAppPassword (or TEAMS_LOCAL=1 for the Bot Framework Emulator)');
   }
 
+  // Liveness: the process answers. Readiness: it can serve (store reachable and migrated, not stopping).
   server.get('/healthz', { config: { rateLimit: false } }, async () => ({ ok: true }));
-  return { server, chat, connections, ...(slackAdapter ? { slack: slackAdapter } : {}), ...(teamsAdapter ? { teams: teamsAdapter } : {}) };
+  server.get('/readyz', { config: { rateLimit: false } }, async (_req, reply) => {
+    const reasons: string[] = [];
+    if (closing) reasons.push('shutting down');
+    const health = await store.health().catch(() => ({ reachable: false, pendingMigrations: -1 }));
+    if (!health.reachable) reasons.push('store unreachable');
+    else if (health.pendingMigrations > 0) reasons.push(`${health.pendingMigrations} migration(s) not applied`);
+    const body = {
+      ok: reasons.length === 0,
+      ...(reasons.length > 0 ? { reasons } : {}),
+      store: health.reachable ? 'reachable' : 'unreachable',
+      channels: { webchat: 'on', slack: slackAdapter ? 'on' : 'off', teams: teamsAdapter ? 'on' : 'off' },
+    };
+    return reply.code(body.ok ? 200 : 503).send(body);
+  });
+  // Prometheus scrapes: keep it off the public internet (see README, Production).
+  server.get('/metrics', { config: { rateLimit: false } }, async (_req, reply) => {
+    const m = await metrics.render();
+    return reply.header('content-type', m.contentType).send(m.body);
+  });
+
+  async function shutdown(): Promise<void> {
+    if (closing) return;
+    closing = true;
+    await web.drain();
+    await chat.idle();
+    await server.close();
+  }
+
+  return {
+    server,
+    chat,
+    connections: web.connections,
+    metrics,
+    shutdown, ...(slackAdapter ? { slack: slackAdapter } : {}),
+    ...(teamsAdapter ? { teams: teamsAdapter } : {}),
+  };
 }

@@ -1,8 +1,29 @@
-/** Configuration: every environment variable the server reads, validated once at start, as one frozen object. */
+/**
+ * Configuration: every environment variable the server reads, validated once at start with one
+ * zod schema, as one frozen object whose JSON form hides the secrets. `.env.example` documents them.
+ */
+import { z } from 'zod';
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  apiUrl?: string;
+}
+
+export interface TeamsConfig {
+  /** Absent only in local mode (TEAMS_LOCAL=1): requests are then not authenticated. */
+  appId?: string;
+  appPassword?: string;
+  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+  tenantId?: string;
+}
 
 export interface Config {
   port: number;
   host: string;
+  /** `production` turns on the production-only rules (no unauthenticated Teams). */
+  nodeEnv: string;
   /** PostgreSQL in production; absent: the embedded store in `dataDir`. */
   databaseUrl?: string;
   dataDir: string;
@@ -16,112 +37,172 @@ export interface Config {
   chatBurst: number;
   chatPerSecond: number;
   logLevel: string;
+  /** Transcripts (and the conversations they belong to) older than this many days are deleted; 0 keeps them. */
+  retentionDays: number;
+  /** On SIGTERM: how long turns in flight get to finish before the process exits anyway. */
+  shutdownTimeoutMs: number;
   /** Present when Slack is configured: HTTP mode (signing secret) or Socket Mode (app token). */
   slack?: SlackConfig;
   /** Present when Teams is configured: authenticated (an App ID) or the Emulator's local mode. */
   teams?: TeamsConfig;
 }
 
-export interface TeamsConfig {
-  /** Absent only in local mode (TEAMS_LOCAL=1): requests are then not authenticated. */
-  appId?: string;
-  appPassword?: string;
-  appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
-  tenantId?: string;
-}
-
-export interface SlackConfig {
-  botToken: string;
-  signingSecret?: string;
-  appToken?: string;
-  apiUrl?: string;
-}
-
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
 
-/** A pure function of the environment, so tests and the CLI read it the same way. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+const MASK = '••••';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An unset or empty variable is absent (an empty line in an env file must not mean "set to nothing"). */
+const opt = <T extends z.ZodTypeAny>(t: T) => z.preprocess((v) => (v === '' ? undefined : v), t.optional());
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : Number(v)),
+    z.number({ invalid_type_error: `expected a whole number from ${min} to ${max}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, `expected a whole number from ${min} to ${max}`),
+  );
+const flag = opt(z.enum(['0', '1', 'true', 'false'], { errorMap: () => ({ message: 'expected 1 or 0' }) }));
+
+const Env = z
+  .object({
+    PORT: int(3000, 0, 65535),
+    HOST: opt(z.string()),
+    NODE_ENV: opt(z.string()),
+    DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\/.+/, 'expected postgres://user@host:port/database')),
+    DATA_DIR: opt(z.string()),
+    WIDGET_ORIGINS: opt(z.string()),
+    MAX_CERT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: int(300, 1, 10_000_000),
+    CHAT_BURST: int(20, 1, 1_000_000),
+    CHAT_PER_SECOND: int(2, 1, 1_000_000),
+    LOG_LEVEL: opt(z.enum(LOG_LEVELS, { errorMap: () => ({ message: `expected one of ${LOG_LEVELS.join(', ')}` }) })),
+    RETENTION_DAYS: int(365, 0, 36_500),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    SLACK_BOT_TOKEN: opt(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
+    SLACK_SIGNING_SECRET: opt(z.string()),
+    SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
+    SLACK_API_URL: opt(z.string().regex(/^https?:\/\/[^/]+(\/.*)?\/$/, 'expected a base URL ending in /, like https://slack.com/api/')),
+    MicrosoftAppId: opt(z.string().regex(GUID, "expected the bot's App ID, a GUID")),
+    MicrosoftAppPassword: opt(z.string()),
+    MicrosoftAppType: opt(z.enum(APP_TYPES, { errorMap: () => ({ message: `expected one of ${APP_TYPES.join(', ')}` }) })),
+    MicrosoftAppTenantId: opt(z.string()),
+    TEAMS_LOCAL: flag,
+  });
+
+/**
+ * Rules across variables, on the raw values, so they are reported together with every
+ * per-variable problem (zod would skip a refinement once any field failed).
+ */
+function crossProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-  const port = int('PORT', 3000, 0, 65535);
-  const maxCertBytes = int('MAX_CERT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024);
-  const requestsPerMinute = int('RATE_LIMIT_PER_MINUTE', 300, 1, 10_000_000);
-  const chatBurst = int('CHAT_BURST', 20, 1, 1_000_000);
-  const chatPerSecond = int('CHAT_PER_SECOND', 2, 1, 1_000_000);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
-    problems.push('DATABASE_URL: expected postgres://user@host:port/database');
+  const problem = (name: string, message: string) => problems.push(`${name}: ${message}`);
+  const e = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')) as Record<string, string | undefined>;
+  {
+    for (const o of splitList(e.WIDGET_ORIGINS)) {
+      if (!/^https?:\/\/[^/]+$/.test(o)) problem('WIDGET_ORIGINS', `"${o}" is not an origin like https://example.com`);
+    }
+    // Slack is off when none of its variables is set; half a configuration is a problem, not a silent "off".
+    if (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
+      if (!e.SLACK_BOT_TOKEN) problem('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (xoxb-…)');
+    }
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      problem('SLACK_SIGNING_SECRET', 'required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    // Teams: an App ID with its secret, or the Emulator's local mode, never in production.
+    const local = e.TEAMS_LOCAL === '1' || e.TEAMS_LOCAL === 'true';
+    if (e.MicrosoftAppPassword && !e.MicrosoftAppId) problem('MicrosoftAppId', 'required when MicrosoftAppPassword is set');
+    if (!e.MicrosoftAppId && local && e.NODE_ENV === 'production') {
+      problem('TEAMS_LOCAL', 'turns off authentication of Teams requests; refused when NODE_ENV=production (set MicrosoftAppId and MicrosoftAppPassword)');
+    }
+    if (e.MicrosoftAppId) {
+      const type = e.MicrosoftAppType ?? 'MultiTenant';
+      if (type !== 'UserAssignedMSI' && !e.MicrosoftAppPassword) problem('MicrosoftAppPassword', 'required with MicrosoftAppId (the client secret of the app registration)');
+      if (type === 'SingleTenant' && !e.MicrosoftAppTenantId) problem('MicrosoftAppTenantId', 'required when MicrosoftAppType=SingleTenant');
+    }
   }
-  const widgetOrigins = (env.WIDGET_ORIGINS ?? '')
+  return problems;
+}
+
+function splitList(raw: string | undefined): string[] {
+  return (raw ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const o of widgetOrigins) {
-    if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`WIDGET_ORIGINS: "${o}" is not an origin like https://example.com`);
+}
+
+/** The URL with its password masked, for logs and `/readyz`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = MASK;
+    return u.toString();
+  } catch {
+    return MASK;
   }
-  const slack = readSlack(env, problems);
-  const teams = readTeams(env, problems);
-  if (problems.length > 0) return { ok: false, problems };
+}
+
+/** The config as it may be printed: every secret as `••••`. */
+function printable(c: Config): unknown {
   return {
-    ok: true,
-    config: Object.freeze({
-      port,
-      host: env.HOST || '0.0.0.0',
-      databaseUrl,
-      dataDir: env.DATA_DIR || './data',
-      widgetOrigins,
-      maxCertBytes,
-      requestsPerMinute,
-      chatBurst,
-      chatPerSecond,
-      logLevel: env.LOG_LEVEL || 'info',
-      ...(slack ? { slack } : {}),
-      ...(teams ? { teams } : {}),
-    }),
+    ...c,
+    ...(c.databaseUrl ? { databaseUrl: redactUrl(c.databaseUrl) } : {}),
+    ...(c.slack
+      ? {
+          slack: {
+            ...c.slack,
+            botToken: MASK,
+            ...(c.slack.signingSecret ? { signingSecret: MASK } : {}),
+            ...(c.slack.appToken ? { appToken: MASK } : {}),
+          },
+        }
+      : {}),
+    ...(c.teams?.appPassword ? { teams: { ...c.teams, appPassword: MASK } } : {}),
   };
 }
 
-/** Slack is off when none of its variables is set; half a configuration is a problem, not a silent "off". */
-function readSlack(env: NodeJS.ProcessEnv, problems: string[]): SlackConfig | undefined {
-  const botToken = env.SLACK_BOT_TOKEN || undefined;
-  const signingSecret = env.SLACK_SIGNING_SECRET || undefined;
-  const appToken = env.SLACK_APP_TOKEN || undefined;
-  const apiUrl = env.SLACK_API_URL || undefined;
-  if (!botToken && !signingSecret && !appToken) return undefined;
-  if (!botToken) problems.push('SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (xoxb-…)');
-  else if (!botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
-  if (!signingSecret && !appToken) problems.push('SLACK_SIGNING_SECRET: required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
-  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp-');
-  if (apiUrl && !/^https?:\/\/[^/]+(\/.*)?\/$/.test(apiUrl)) problems.push('SLACK_API_URL: expected a base URL ending in /, like https://slack.com/api/');
-  if (!botToken) return undefined;
-  return { botToken, ...(signingSecret ? { signingSecret } : {}), ...(appToken ? { appToken } : {}), ...(apiUrl ? { apiUrl } : {}) };
-}
-
-const APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
-
-/** Bot Framework's usual variables. Without an App ID Teams is off, unless TEAMS_LOCAL=1 (the Emulator, never in production). */
-function readTeams(env: NodeJS.ProcessEnv, problems: string[]): TeamsConfig | undefined {
-  const appId = env.MicrosoftAppId || undefined;
-  const appPassword = env.MicrosoftAppPassword || undefined;
-  const rawType = env.MicrosoftAppType || 'MultiTenant';
-  const tenantId = env.MicrosoftAppTenantId || undefined;
-  const local = env.TEAMS_LOCAL === '1' || env.TEAMS_LOCAL === 'true';
-  const appType = (APP_TYPES as readonly string[]).includes(rawType) ? (rawType as TeamsConfig['appType']) : undefined;
-  if (!appId) {
-    if (appPassword) problems.push('MicrosoftAppId: required when MicrosoftAppPassword is set');
-    if (!local) return undefined;
-    if (env.NODE_ENV === 'production') problems.push('TEAMS_LOCAL=1: turns off authentication of Teams requests; refused when NODE_ENV=production (set MicrosoftAppId and MicrosoftAppPassword)');
-    return { appType: 'MultiTenant' };
-  }
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appId)) problems.push('MicrosoftAppId: expected the bot\'s App ID, a GUID');
-  if (!appType) problems.push(`MicrosoftAppType=${rawType}: expected one of ${APP_TYPES.join(', ')}`);
-  if (appType !== 'UserAssignedMSI' && !appPassword) problems.push('MicrosoftAppPassword: required with MicrosoftAppId (the client secret of the app registration)');
-  if (appType === 'SingleTenant' && !tenantId) problems.push('MicrosoftAppTenantId: required when MicrosoftAppType=SingleTenant');
-  return { appId, appType: appType ?? 'MultiTenant', ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}) };
+/** A pure function of the environment, so tests and the CLI read it the same way. Every problem is listed, not just the first. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const parsed = Env.safeParse(env);
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`)), ...crossProblems(env)];
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  const e = parsed.data;
+  const slack: SlackConfig | undefined = e.SLACK_BOT_TOKEN
+    ? {
+        botToken: e.SLACK_BOT_TOKEN,
+        ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+        ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+        ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+      }
+    : undefined;
+  const local = e.TEAMS_LOCAL === '1' || e.TEAMS_LOCAL === 'true';
+  const teams: TeamsConfig | undefined = e.MicrosoftAppId
+    ? {
+        appId: e.MicrosoftAppId,
+        appType: e.MicrosoftAppType ?? 'MultiTenant',
+        ...(e.MicrosoftAppPassword ? { appPassword: e.MicrosoftAppPassword } : {}),
+        ...(e.MicrosoftAppTenantId ? { tenantId: e.MicrosoftAppTenantId } : {}),
+      }
+    : local
+      ? { appType: 'MultiTenant' }
+      : undefined;
+  const config: Config = {
+    port: e.PORT as number,
+    host: e.HOST ?? '0.0.0.0',
+    nodeEnv: e.NODE_ENV ?? 'development',
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    dataDir: e.DATA_DIR ?? './data',
+    widgetOrigins: splitList(e.WIDGET_ORIGINS),
+    maxCertBytes: e.MAX_CERT_BYTES as number,
+    requestsPerMinute: e.RATE_LIMIT_PER_MINUTE as number,
+    chatBurst: e.CHAT_BURST as number,
+    chatPerSecond: e.CHAT_PER_SECOND as number,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    retentionDays: e.RETENTION_DAYS as number,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS as number,
+    ...(slack ? { slack } : {}),
+    ...(teams ? { teams } : {}),
+  };
+  // Non-enumerable: spreading or comparing the config ignores it; JSON.stringify and loggers use it.
+  Object.defineProperty(config, 'toJSON', { value: () => printable(config), enumerable: false });
+  return { ok: true, config: Object.freeze(config) };
 }

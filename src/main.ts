@@ -1,36 +1,64 @@
-/** Starts the server: reads the config, opens and migrates the store, wires the certificate checker, listens, shuts down cleanly. */
+/** Starts the server: reads the config, opens and migrates the store, wires the certificate checker, listens, and on SIGTERM drains and exits within the deadline. */
 import { buildApp } from './app.ts';
 import { createBot } from './bot.ts';
 import { createCertificateChecker } from './certs/pool.ts';
-import { readConfig } from './config.ts';
+import { readConfig, redactUrl } from './config.ts';
 import { loadResources } from './i18n/resources.ts';
+import { startRetention } from './jobs/retention.ts';
+import { loggerOptions } from './log.ts';
 import { openStore } from './store/open.ts';
+import type { Store } from './store/port.ts';
 
 const result = readConfig();
 if (!result.ok) {
-  console.error(`Configuration problems:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
+  // Every problem at once, no stack trace: this is the operator's to fix, not a bug.
+  process.stderr.write(`llavero: configuration problems (see .env.example):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);
 }
 const config = result.config;
 
-const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-await store.migrate();
+let store: Store;
+try {
+  store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await store.migrate();
+} catch (err) {
+  const where = config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir;
+  process.stderr.write(`llavero: cannot open the store at ${where}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 const checker = createCertificateChecker({ maxBytes: config.maxCertBytes });
 const resources = loadResources();
 const bot = createBot({ resources, verify: checker.verify, maxFileBytes: config.maxCertBytes });
-const { server } = await buildApp({ config, store, bot, resources, logger: { level: config.logLevel } });
+const app = await buildApp({ config, store, bot, resources, logger: loggerOptions(config.logLevel) });
+const log = app.server.log;
+const retention = startRetention({ store, days: config.retentionDays, log });
 
-let closing = false;
+let stopping = false;
 async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  server.log.info({ signal }, 'shutting down');
-  await server.close();
-  await checker.close();
-  await store.close();
-  process.exit(0);
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: draining');
+  // Past the deadline, exit anyway: an acknowledged message is already committed, so nothing
+  // acknowledged is lost; what was not acknowledged is resent by its client to another instance.
+  const deadline = setTimeout(() => {
+    log.error({ signal }, 'shutdown deadline passed; exiting with work in flight');
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  deadline.unref();
+  try {
+    await app.shutdown();
+    await retention.stop();
+    await checker.close();
+    await store.close();
+    log.info({ signal }, 'stopped');
+    process.exit(0);
+  } catch (err) {
+    log.error({ err, signal }, 'shutdown failed');
+    process.exit(1);
+  }
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-await server.listen({ port: config.port, host: config.host });
+await app.server.listen({ port: config.port, host: config.host });
+log.info({ config }, 'llavero ready');

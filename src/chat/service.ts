@@ -7,6 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Bot } from '../bot.ts';
 import type { TranscriptEntry } from '../conversation/engine.ts';
+import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { FileHolds } from '../conversation/file-hold.ts';
 import type { Inbound, Locale } from '../conversation/messages.ts';
 import type { Rendered } from '../conversation/render.ts';
@@ -65,6 +66,17 @@ export interface ChatService {
   history(id: string, limit?: number): Promise<HistoryItem[]>;
   /** The current step again (after a reconnect). */
   replay(state: ConversationState): Rendered[];
+  /** Every turn accepted so far has finished (shutdown). */
+  idle(): Promise<void>;
+}
+
+/** What a committed turn reports to observers (metrics): no content, only where and how long. */
+export interface TurnObservation {
+  channel: Channel;
+  flow: string;
+  /** Load → commit, ms. */
+  ms: number;
+  events: readonly AnalyticsEvent[];
 }
 
 export interface ChatServiceOptions {
@@ -78,6 +90,7 @@ export interface ChatServiceOptions {
   cacheSize?: number;
   /** How long the process that wrote an outbox row has to post it before another may. */
   outboxLeaseMs?: number;
+  onTurn?: (t: TurnObservation) => void;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -98,7 +111,16 @@ export function describeInbound(entry: TranscriptEntry, label: (key: string) => 
   }
 }
 
-export function createChatService({ store, bot, holds, now = Date.now, maxRetries = 30, cacheSize = 10_000, outboxLeaseMs = 120_000 }: ChatServiceOptions): ChatService {
+export function createChatService({
+  store,
+  bot,
+  holds,
+  now = Date.now,
+  maxRetries = 30,
+  cacheSize = 10_000,
+  outboxLeaseMs = 120_000,
+  onTurn = () => {},
+}: ChatServiceOptions): ChatService {
   const queues = new Map<string, Promise<unknown>>();
   /**
    * The last state this process committed, per conversation (least recently used dropped first).
@@ -175,6 +197,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
       ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at), replyTo: reply.target } : {}),
     });
     if (created.ok) {
+      onTurn({ channel, flow: r.state.flow.id, ms: now() - at, events: r.events });
       remember(id, { state: r.state, version: created.version });
       if (channelKey) byKey.set(keyOf(channel, channelKey), id);
     }
@@ -189,6 +212,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
 
   async function send(id: string, inbound: Inbound, opts: { messageId?: string; channel?: Channel; reply?: ReplyTo } = {}): Promise<SendResult> {
     return serialize(id, async () => {
+      const started = now();
       const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
       for (let attempt = 0; attempt <= maxRetries; attempt++) {
         const conv = (attempt === 0 ? recent.get(id) : undefined) ?? (await store.getConversation(id));
@@ -212,6 +236,7 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
           ...(opts.reply ? { replyTo: opts.reply.target } : {}),
         });
         if (res.ok) {
+          onTurn({ channel: opts.channel ?? 'webchat', flow: r.state.flow.id, ms: now() - started, events: r.events });
           remember(id, { state: r.state, version: res.version });
           return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale, ...(res.outboxId !== undefined ? { outboxId: res.outboxId } : {}) } as const;
         }
@@ -258,5 +283,8 @@ export function createChatService({ store, bot, holds, now = Date.now, maxRetrie
     seen: (channel, messageId) => store.inboxSeen(channel, messageId),
     history,
     replay: (state) => bot.render(bot.engine.replay(state), state.locale),
+    idle: async () => {
+      while (queues.size > 0) await Promise.all([...queues.values()]);
+    },
   };
 }

@@ -90,4 +90,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE conversations ADD COLUMN reply_to jsonb`,
     ],
   },
+  {
+    version: 4,
+    name: 'retention, handoff queue',
+    statements: [
+      // Analytics events hold no personal data and outlive the conversations that retention deletes.
+      `ALTER TABLE events DROP CONSTRAINT IF EXISTS events_conversation_id_fkey`,
+      // Retention finds old conversations and old transcript lines without a scan.
+      `CREATE INDEX conversations_updated_at ON conversations (updated_at)`,
+      `CREATE INDEX messages_at ON messages (at)`,
+      `CREATE INDEX inbox_at ON inbox (at)`,
+      // The handoff queue (conversations waiting for a person), for /metrics and the agents' queue.
+      `CREATE INDEX conversations_handoff ON conversations (((state->'handoff'->>'at')::float8)) WHERE state ? 'handoff' AND state->>'status' = 'active'`,
+    ],
+  },
 ];

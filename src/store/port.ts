@@ -98,5 +98,15 @@ export interface Store {
   claimOutbox(channel: Channel, opts: { now: number; leaseUntil: number; limit?: number }): Promise<OutboxItem[]>;
   /** Marks rows delivered (several at once: senders batch their marks). */
   outboxDelivered(ids: readonly number[], at: number): Promise<void>;
+  /** For /readyz: the database answers, and how many migrations are not applied yet. */
+  health(): Promise<{ reachable: boolean; pendingMigrations: number }>;
+  /**
+   * Retention: deletes conversations untouched since `before` (with their transcript, inbox and
+   * outbox rows) and older transcript lines of the others. Analytics events stay. Works in
+   * batches so it never holds long locks; returns what it deleted.
+   */
+  deleteOlderThan(before: number, opts?: { batch?: number }): Promise<{ conversations: number; messages: number }>;
+  /** Conversations waiting for a person, and when the longest-waiting one asked (ms); outbox rows not yet delivered. */
+  queueStats(): Promise<{ handoffWaiting: number; oldestHandoffAt?: number; outboxPending: number }>;
   close(): Promise<void>;
 }

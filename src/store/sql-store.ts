@@ -445,6 +445,56 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       if (ids.length === 0) return;
       await sql.query(`UPDATE outbox SET delivered_at = ${ts('$2::float8')} WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)::bigint)`, [json(ids), at]);
     },
+    async health() {
+      try {
+        const rows = await sql.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+        const applied = Number(rows[0]?.v ?? 0);
+        return { reachable: true, pendingMigrations: migrations.filter((m) => m.version > applied).length };
+      } catch (err) {
+        // No migrations table yet is "reachable, nothing applied"; anything else is unreachable.
+        if (sqlState(err) === '42P01') return { reachable: true, pendingMigrations: migrations.length };
+        return { reachable: false, pendingMigrations: migrations.length };
+      }
+    },
+    async deleteOlderThan(before, { batch = 1000 } = {}) {
+      let conversations = 0;
+      let messages = 0;
+      for (;;) {
+        const rows = await sql.query<{ n: number }>(
+          `WITH d AS (DELETE FROM conversations WHERE id IN (
+             SELECT id FROM conversations WHERE updated_at < ${ts('$1::float8')} LIMIT $2::int) RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [before, batch],
+        );
+        const n = Number(rows[0]?.n ?? 0);
+        conversations += n;
+        if (n < batch) break;
+      }
+      for (;;) {
+        const rows = await sql.query<{ n: number }>(
+          `WITH d AS (DELETE FROM messages WHERE seq IN (
+             SELECT seq FROM messages WHERE at < ${ts('$1::float8')} LIMIT $2::int) RETURNING 1)
+           SELECT count(*)::int AS n FROM d`,
+          [before, batch * 5],
+        );
+        const n = Number(rows[0]?.n ?? 0);
+        messages += n;
+        if (n < batch * 5) break;
+      }
+      // Channel message ids only guard against redeliveries, which come within minutes.
+      await sql.query(`DELETE FROM inbox WHERE at < ${ts('$1::float8')}`, [before]);
+      await sql.query(`DELETE FROM outbox WHERE delivered_at < ${ts('$1::float8')}`, [before]);
+      return { conversations, messages };
+    },
+    async queueStats() {
+      const [h] = await sql.query<{ n: number; oldest: number | null }>(
+        `SELECT count(*)::int AS n, min((state->'handoff'->>'at')::float8) AS oldest FROM conversations
+         WHERE state ? 'handoff' AND state->>'status' = 'active'`,
+      );
+      const [o] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL');
+      const oldest = h?.oldest === null || h?.oldest === undefined ? undefined : Number(h.oldest);
+      return { handoffWaiting: Number(h?.n ?? 0), ...(oldest !== undefined ? { oldestHandoffAt: oldest } : {}), outboxPending: Number(o?.n ?? 0) };
+    },
     async close() {
       // Let queued and in-flight turns finish: their callers are awaiting a result.
       if (inFlight > 0 || queue.length > 0) await new Promise<void>((resolve) => idle.push(resolve));

@@ -176,6 +176,39 @@ function storeSuite(backend: () => Backend, skip = false): void {
       expect((await store.findByChannelKey(c.channel, `key-${c.id}`))?.replyTo).toEqual({ channel: 'D1', threadTs: '2.0' });
     });
 
+    it('retention deletes old conversations with their transcript, and old lines of live ones, but keeps analytics events', async () => {
+      const fresh = await be().fresh();
+      try {
+        await fresh.migrate();
+        const old = newConversation({ at: 1_000_000 });
+        const live = newConversation({ at: 1_000_000 });
+        await fresh.createConversation(old);
+        await fresh.createConversation(live);
+        // The live one talked again recently: its new line stays, its old greeting goes.
+        const recent = turn(live.id, 1, 'still here');
+        const at = 9_000_000;
+        await fresh.commitTurn({ ...recent, state: stateAt(at, 1), messages: recent.messages.map((m) => ({ ...m, at })), events: recent.events.map((e) => ({ ...e, at })) });
+        const r = await fresh.deleteOlderThan(5_000_000, { batch: 1 });
+        expect(r).toEqual({ conversations: 1, messages: 1 });
+        expect(await fresh.getConversation(old.id)).toBeUndefined();
+        expect((await fresh.transcript(live.id)).map((m) => m.at)).toEqual([at, at]);
+        const events = await fresh.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE conversation_id = $1', [old.id]);
+        expect(Number(events[0]?.n)).toBe(1);
+        expect(await fresh.deleteOlderThan(5_000_000)).toEqual({ conversations: 0, messages: 0 });
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('reports health and queue figures', async () => {
+      expect(await store.health()).toEqual({ reachable: true, pendingMigrations: 0 });
+      const c = newConversation();
+      await store.createConversation({ ...c, state: { ...c.state, handoff: { reason: 'asked', at: 1_234 } } });
+      const q = await store.queueStats();
+      expect(q.handoffWaiting).toBeGreaterThanOrEqual(1);
+      expect(q.oldestHandoffAt).toBeLessThanOrEqual(1_234);
+    });
+
     it('lands 200 concurrent turns on 50 conversations, each conversation in order', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 50; i++) {

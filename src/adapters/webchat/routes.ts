@@ -17,6 +17,8 @@ export interface WebchatOptions {
   /** Messages per conversation: burst and sustained rate (per second). */
   messageBurst?: number;
   messagesPerSecond?: number;
+  /** Called with +1/-1 as sockets open and close (metrics). */
+  onConnections?: (delta: number) => void;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -24,9 +26,26 @@ export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 /** Sockets per conversation, for messages that do not answer the customer (an agent's reply, later). */
 export type Connections = Map<string, Set<WebSocket>>;
 
-export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Connections> {
-  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2 } = opts;
+export interface Webchat {
+  connections: Connections;
+  /** Open sockets right now (for metrics). */
+  open(): number;
+  /**
+   * Shutting down: stop taking frames (a frame not acknowledged is resent by the widget after it
+   * reconnects), let the turns in flight finish and be acknowledged, then close every socket with
+   * 1012 "service restart" so widgets reconnect at once, to another instance.
+   */
+  drain(): Promise<void>;
+}
+
+/** WebSocket close code "Service Restart": the widget reconnects at once. */
+export const CLOSE_RESTART = 1012;
+
+export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Webchat> {
+  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {} } = opts;
   const connections: Connections = new Map();
+  const sockets = new Map<WebSocket, () => Promise<void>>();
+  let draining = false;
   const originAllowed = (origin: string | undefined) =>
     allowedOrigins.length === 0 || (origin !== undefined && allowedOrigins.includes(origin));
 
@@ -55,6 +74,11 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
       socket.close(4003, 'origin not allowed');
       return;
     }
+    if (draining) {
+      socket.close(CLOSE_RESTART, 'shutting down');
+      return;
+    }
+    onConnections(1);
     let conversationId: string | undefined;
     // Token bucket per connection (one connection = one conversation).
     let tokens = messageBurst;
@@ -75,13 +99,19 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
     };
     // Frames are handled strictly in arrival order.
     let chain = Promise.resolve();
+    sockets.set(socket, () => chain);
     socket.on('message', (data, isBinary) => {
+      // While draining, a frame is left unacknowledged: the widget resends it to the next process.
+      if (draining) return;
       chain = chain.then(() => handle(isBinary ? '' : String(data))).catch((err: unknown) => {
         req.log.error({ err, conversationId }, 'webchat frame failed');
         send({ t: 'error', code: 'internal' });
       });
     });
-    socket.on('close', forget);
+    socket.on('close', () => {
+      forget();
+      if (sockets.delete(socket)) onConnections(-1);
+    });
 
     async function handle(raw: string): Promise<void> {
       const parsed = parseClient(raw);
@@ -115,5 +145,13 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
     }
   });
 
-  return connections;
+  return {
+    connections,
+    open: () => sockets.size,
+    async drain() {
+      draining = true;
+      await Promise.all([...sockets.values()].map((chainOf) => chainOf().catch(() => undefined)));
+      for (const socket of sockets.keys()) socket.close(CLOSE_RESTART, 'service restart');
+    },
+  };
 }
