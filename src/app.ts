@@ -43,6 +43,12 @@ export interface App {
   shutdown(): Promise<void>;
 }
 
+/** Trust the `hops` proxies nearest the server (as proxy-addr does for a number; Fastify's types take only the function). */
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
 const MAX_FRAME = 1024 * 1024;
 
@@ -50,8 +56,9 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
   const server = Fastify({
     logger,
     bodyLimit: 64 * 1024,
-    // Behind a load balancer the client's address is in X-Forwarded-For.
-    trustProxy: true,
+    // Behind a load balancer the client's address is in X-Forwarded-For; believed only from the
+    // proxies TRUST_PROXY names, or any client could pick its own address and dodge rate limits.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Every log line of a request carries its id; a proxy's X-Request-Id is kept so lines correlate across hops.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

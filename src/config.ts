@@ -41,6 +41,11 @@ export interface Config {
   retentionDays: number;
   /** On SIGTERM: how long turns in flight get to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For), for rate limits and
+   * logs: false (none: direct exposure), a hop count (1 behind one load balancer), or addresses.
+   */
+  trustProxy: boolean | number | string[];
   /** Present when Slack is configured: HTTP mode (signing secret) or Socket Mode (app token). */
   slack?: SlackConfig;
   /** Present when Teams is configured: authenticated (an App ID) or the Emulator's local mode. */
@@ -78,6 +83,11 @@ const Env = z
     LOG_LEVEL: opt(z.enum(LOG_LEVELS, { errorMap: () => ({ message: `expected one of ${LOG_LEVELS.join(', ')}` }) })),
     RETENTION_DAYS: int(365, 0, 36_500),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    TRUST_PROXY: opt(
+      z
+        .string()
+        .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, 'expected false, a number of proxy hops (1 behind one load balancer), or proxy addresses/CIDRs separated by commas'),
+    ),
     SLACK_BOT_TOKEN: opt(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
     SLACK_SIGNING_SECRET: opt(z.string()),
     SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
@@ -130,19 +140,27 @@ function splitList(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+function trustProxyOf(raw: string | undefined): boolean | number | string[] {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return splitList(raw);
+}
+
 /** The URL with its password masked, for logs and `/readyz`. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = MASK;
+    // '***' rather than the bullet: a URL would percent-encode the bullet into noise.
+    if (u.password) u.password = '***';
     return u.toString();
   } catch {
     return MASK;
   }
 }
 
-/** The config as it may be printed: every secret as `••••`. */
-function printable(c: Config): unknown {
+/** The config as it may be printed or logged: every secret masked. Also its `toJSON`. */
+export function printable(c: Config): unknown {
   return {
     ...c,
     ...(c.databaseUrl ? { databaseUrl: redactUrl(c.databaseUrl) } : {}),
@@ -199,6 +217,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     logLevel: e.LOG_LEVEL ?? 'info',
     retentionDays: e.RETENTION_DAYS as number,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS as number,
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),
   };

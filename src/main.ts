@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import { createBot } from './bot.ts';
 import { createCertificateChecker } from './certs/pool.ts';
-import { readConfig, redactUrl } from './config.ts';
+import { printable, readConfig, redactUrl } from './config.ts';
 import { loadResources } from './i18n/resources.ts';
 import { startRetention } from './jobs/retention.ts';
 import { loggerOptions } from './log.ts';
@@ -61,4 +61,5 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.server.listen({ port: config.port, host: config.host });
-log.info({ config }, 'llavero ready');
+// Logged through `printable`: pino does not call toJSON, and the config holds secrets.
+log.info({ config: printable(config) }, 'llavero ready');

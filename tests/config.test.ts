@@ -45,6 +45,19 @@ describe('configuration', () => {
   });
 });
 
+describe('proxies', () => {
+  it('believes X-Forwarded-For only from the proxies named', () => {
+    const of = (v?: string) => {
+      const r = readConfig(v === undefined ? {} : { TRUST_PROXY: v });
+      return r.ok ? r.config.trustProxy : r.problems;
+    };
+    expect(of()).toBe(false);
+    expect(of('1')).toBe(1);
+    expect(of('10.0.0.0/8, 192.168.1.7')).toEqual(['10.0.0.0/8', '192.168.1.7']);
+    expect(of('everyone')).toEqual([expect.stringMatching(/^TRUST_PROXY:/)]);
+  });
+});
+
 describe('printing the configuration', () => {
   it('shows no secret: tokens, passwords and the database password are masked', () => {
     const r = readConfig({

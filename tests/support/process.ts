@@ -11,9 +11,10 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(env: NodeJS.ProcessEnv, port: number): Promise<ServerProcess> {
+export async function spawnServer(env: NodeJS.ProcessEnv, port: number, { cwd = ROOT }: { cwd?: string } = {}): Promise<ServerProcess> {
+  // The same command as the image's CMD.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -21,6 +21,8 @@ export interface SlackPostResult {
   status: number;
   text: string;
   headers: Headers;
+  /** The x-slack-signature sent, if any (to check it never reaches a log). */
+  sentSignature?: string;
 }
 
 async function signedPost(url: string, rawBody: string, contentType: string, opts: SlackPostOptions): Promise<SlackPostResult> {
@@ -36,7 +38,8 @@ async function signedPost(url: string, rawBody: string, contentType: string, opt
   if (opts.retryNum !== undefined) headers['x-slack-retry-num'] = String(opts.retryNum);
   if (opts.retryReason !== undefined) headers['x-slack-retry-reason'] = opts.retryReason;
   const res = await fetch(url, { method: 'POST', headers, body: rawBody });
-  return { status: res.status, text: await res.text(), headers: res.headers };
+  const sent = headers['x-slack-signature'];
+  return { status: res.status, text: await res.text(), headers: res.headers, ...(sent ? { sentSignature: sent } : {}) };
 }
 
 /** POST an Events API JSON body (application/json). A string `body` is sent as-is (for malformed-JSON tests). Returns status, headers and body text. */

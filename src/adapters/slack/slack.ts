@@ -227,6 +227,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
       if (!conv) {
         const opened = await chat.open({ channel: 'slack', channelKey: key, locale: await localeOf(user), ...(inbound ? { inbound } : {}), messageId, reply });
         if (opened.created) {
+          log.debug({ conversationId: opened.id, channel: 'slack', messageId, opened: true }, 'turn');
           deliver(opened.id, opened.outboxId, { target, locale: opened.state.locale, messages: opened.outbound });
           return;
         }
@@ -234,6 +235,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
       }
       const r: SendResult = await chat.send(conv.id, inbound ?? { type: 'command', command: 'help' }, { messageId, channel: 'slack', reply });
       if (r.ok) {
+        log.debug({ conversationId: conv.id, channel: 'slack', messageId, duplicate: r.duplicate }, 'turn');
         if (!r.duplicate) deliver(conv.id, r.outboxId, { target, locale: r.locale, messages: r.outbound });
         return;
       }

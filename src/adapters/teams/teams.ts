@@ -167,12 +167,16 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
     if (!greetOnly && !inbound) return;
     if (!conv) {
       const opened = await chat.open({ channel: 'teams', channelKey: key, locale: localeFromTeams(a.locale), ...(inbound ? { inbound } : {}), messageId, reply });
-      if (opened.created) return deliver(opened.id, opened.outboxId, { target: reference, locale: opened.state.locale, messages: opened.outbound });
+      if (opened.created) {
+        log.debug({ conversationId: opened.id, channel: 'teams', messageId, opened: true }, 'turn');
+        return deliver(opened.id, opened.outboxId, { target: reference, locale: opened.state.locale, messages: opened.outbound });
+      }
       conv = opened;
     }
     if (!inbound) return;
     const r = await chat.send(conv.id, inbound, { messageId, channel: 'teams', reply });
     if (!r.ok) throw new Error(`teams turn not applied: ${r.code}`);
+    log.debug({ conversationId: conv.id, channel: 'teams', messageId, duplicate: r.duplicate }, 'turn');
     if (!r.duplicate) deliver(conv.id, r.outboxId, { target: reference, locale: r.locale, messages: r.outbound });
   }
 

@@ -141,6 +141,7 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
         return send({ t: 'error', code: r.code, mid: msg.mid });
       }
       send({ t: 'ack', mid: msg.mid });
+      req.log.debug({ conversationId, channel: 'webchat', mid: msg.mid, duplicate: r.duplicate }, 'turn');
       send(r.duplicate ? { t: 'typing', on: false } : { t: 'bot', messages: r.outbound, locale: r.locale, at: now() });
     }
   });
