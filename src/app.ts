@@ -115,6 +115,7 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
   });
   const web = await webchat(server, {
     onConnections: (delta) => metrics.wsConnections(delta),
+    onRefused: (reason) => metrics.refused('webchat', reason),
     chat,
     resources,
     now,
@@ -125,7 +126,7 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
 
   let slackAdapter: SlackAdapter | undefined;
   if (config.slack) {
-    slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, ...slackOptions });
+    slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, onRefused: (reason) => metrics.refused('slack', reason), ...slackOptions });
     const adapter = slackAdapter;
     server.addHook('onClose', async () => adapter.close());
   } else {

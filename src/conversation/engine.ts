@@ -492,8 +492,14 @@ export function createEngine(options: EngineOptions): Engine {
       t.say('common:input.too-long', { max: maxTextLength });
       return t.prompt();
     }
-    // A PIN typed where the step asks for it: take it, but say it now sits in the chat history.
-    if (cur.step.expects === 'secret') return secret(t, trimmed, true);
+    if (cur.step.expects === 'secret') {
+      // "Talk to a person", "help", "back" still work at the PIN step (and cost no attempt);
+      // anything else is the PIN typed where the step asks for it: taken, with a warning that it
+      // now sits in the chat history. The transcript masks the text either way.
+      const cmd = matchCommand(trimmed, lexicon);
+      if (cmd && !looksSecret(trimmed)) return command(t, cmd);
+      return secret(t, trimmed, true);
+    }
     if (!/[\p{L}\p{N}]/u.test(trimmed)) {
       t.say('common:input.no-words');
       return t.prompt();

@@ -23,6 +23,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function startRetention({ store, days, now = Date.now, intervalMs = 60 * 60 * 1000, firstRunMs = 60_000 + Math.random() * 60_000, log }: RetentionOptions): RetentionJob {
   let running: Promise<{ conversations: number; messages: number }> | undefined;
   const run = () => {
+    // 0 keeps everything: never delete, even when asked directly.
+    if (days <= 0) return Promise.resolve({ conversations: 0, messages: 0 });
     running ??= store
       .deleteOlderThan(now() - days * DAY_MS)
       .then((r) => {

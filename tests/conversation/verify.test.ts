@@ -107,3 +107,20 @@ describe('certificate check in sii.centralize-certificate', () => {
     expect(d.where()).toEqual({ flow: 'sii.centralize-certificate', step: 'getCertificate' });
   });
 });
+
+describe('commands at the PIN step', () => {
+  it('"talk to a person" at the PIN step calls a person and costs no attempt; a PIN typed there is still taken', async () => {
+    const d = withChecker('es');
+    await toGenerateCheck(d);
+    await press(d, 'yes');
+    await press(d, 'skip-id');
+    await d.send({ type: 'file', name: SANDBOX_NAME, bytes: SANDBOX });
+    await d.send('quiero hablar con una persona');
+    expect(d.state?.handoff?.reason).toBe('asked');
+    expect(d.state?.secretFailures).toEqual([]);
+    expect(d.last?.outbound.some((m) => m.type === 'report')).toBe(false);
+    await d.send('0000');
+    expect(d.state?.secretFailures).toHaveLength(1);
+    expect(d.last?.transcript).toEqual({ type: 'text', text: '••••' });
+  });
+});

@@ -49,6 +49,8 @@ export interface SlackOptions {
   /** Web API retry policy (tests shorten it; the default retries for about half an hour). */
   retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number };
   outboxIntervalMs?: number;
+  /** A request refused before any turn (bad signature, stale, malformed): for metrics. */
+  onRefused?: (reason: string) => void;
 }
 
 export interface SlackAdapter {
@@ -104,7 +106,7 @@ function allowedDownload(url: string, apiUrl: string | undefined): boolean {
 }
 
 export async function slack(server: FastifyInstance, opts: SlackOptions): Promise<SlackAdapter> {
-  const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs } = opts;
+  const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs, onRefused = () => {} } = opts;
   const clientOptions = { ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) };
   const logger = boltLogger(log);
   const client = new WebClient(config.botToken, { ...clientOptions, logger });
@@ -135,7 +137,10 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
           signingSecret: config.signingSecret ?? '',
           now,
           ...(ackTimeoutMs !== undefined ? { ackTimeoutMs } : {}),
-          onRejected: (reason, req) => req.log.warn({ reason }, 'slack request refused'),
+          onRejected: (reason, req) => {
+            onRefused(reason);
+            req.log.warn({ reason }, 'slack request refused');
+          },
         })),
       });
   // A listener that throws makes `/slack/events` answer 500, so Slack delivers the event again.

@@ -19,6 +19,8 @@ export interface WebchatOptions {
   messagesPerSecond?: number;
   /** Called with +1/-1 as sockets open and close (metrics). */
   onConnections?: (delta: number) => void;
+  /** A frame refused before any turn (malformed, rate limited): for metrics. */
+  onRefused?: (reason: string) => void;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -42,7 +44,7 @@ export interface Webchat {
 export const CLOSE_RESTART = 1012;
 
 export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Webchat> {
-  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {} } = opts;
+  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {}, onRefused = () => {} } = opts;
   const connections: Connections = new Map();
   const sockets = new Map<WebSocket, () => Promise<void>>();
   let draining = false;
@@ -115,7 +117,10 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
 
     async function handle(raw: string): Promise<void> {
       const parsed = parseClient(raw);
-      if (!parsed.ok) return send({ t: 'error', code: parsed.code, ...(parsed.mid ? { mid: parsed.mid } : {}) });
+      if (!parsed.ok) {
+        onRefused(parsed.code);
+        return send({ t: 'error', code: parsed.code, ...(parsed.mid ? { mid: parsed.mid } : {}) });
+      }
       const msg = parsed.msg;
       if (msg.t === 'hello') {
         const opened = await chat.open({ channel: 'webchat', token: msg.token, locale: msg.locale });
@@ -133,7 +138,10 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
         });
       }
       if (!conversationId) return send({ t: 'error', code: 'protocol.no-hello', mid: msg.mid });
-      if (!allow()) return send({ t: 'error', code: 'rate-limited', mid: msg.mid });
+      if (!allow()) {
+        onRefused('rate-limited');
+        return send({ t: 'error', code: 'rate-limited', mid: msg.mid });
+      }
       send({ t: 'typing', on: true });
       const r = await chat.send(conversationId, msg.inbound, { messageId: msg.mid, channel: 'webchat' });
       if (!r.ok) {
