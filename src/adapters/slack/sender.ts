@@ -6,6 +6,7 @@ import type { WebClient } from '@slack/web-api';
 import type { OutboxPayload } from '../../chat/service.ts';
 import type { Locale } from '../../conversation/messages.ts';
 import type { Rendered } from '../../conversation/render.ts';
+import { createKeyedQueue } from '../channel.ts';
 import { toSlackMessages, type SlackT } from './blocks.ts';
 import type { SlackTarget } from './inbound.ts';
 
@@ -21,21 +22,10 @@ export interface SlackSender {
 }
 
 export function createSlackSender(client: WebClient, tOf: (locale: Locale) => SlackT): SlackSender {
-  const chains = new Map<string, Promise<unknown>>();
-
-  function inOrder(channel: string, fn: () => Promise<void>): Promise<void> {
-    const prev = chains.get(channel) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    chains.set(channel, tail);
-    void tail.then(() => {
-      if (chains.get(channel) === tail) chains.delete(channel);
-    });
-    return run;
-  }
+  const queue = createKeyedQueue();
 
   const post = (target: SlackTarget, locale: Locale, messages: Rendered[]): Promise<void> =>
-    inOrder(target.channel, async () => {
+    queue.run(target.channel, async () => {
       for (const m of toSlackMessages(messages, tOf(locale))) {
         await client.chat.postMessage({
           channel: target.channel,
@@ -53,11 +43,9 @@ export function createSlackSender(client: WebClient, tOf: (locale: Locale) => Sl
     replies: (payload) => post(payload.target as SlackTarget, payload.locale, payload.messages),
     post,
     update: (channel, ts, text, blocks) =>
-      inOrder(channel, async () => {
+      queue.run(channel, async () => {
         await client.chat.update({ channel, ts, text, blocks: blocks as never });
       }),
-    idle: async () => {
-      await Promise.all([...chains.values()]);
-    },
+    idle: () => queue.idle(),
   };
 }

@@ -7,11 +7,10 @@ import { App, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
-import type { ChatService, OutboxPayload, SendResult } from '../../chat/service.ts';
+import type { OutboxPayload, SendResult } from '../../chat/service.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
-import type { Translate } from '../../conversation/render.ts';
-import type { Store } from '../../store/port.ts';
 import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
+import { type ChannelDeps } from '../channel.ts';
 import { downloadFile } from '../download.ts';
 import {
   encodeModalContext,
@@ -36,14 +35,8 @@ export interface SlackConfig {
   apiUrl?: string;
 }
 
-export interface SlackOptions {
+export interface SlackOptions extends ChannelDeps {
   config: SlackConfig;
-  chat: ChatService;
-  store: Store;
-  t: Translate;
-  maxFileBytes: number;
-  log: FastifyBaseLogger;
-  now?: () => number;
   /** How long `/slack/events` waits for the turn's commit before answering Slack anyway. */
   ackTimeoutMs?: number;
   /** Web API retry policy (tests shorten it; the default retries for about half an hour). */

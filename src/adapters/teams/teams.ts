@@ -5,12 +5,12 @@
  * SDK is archived; moving to the Microsoft 365 Agents SDK should touch nothing else).
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
-import type { ChatService, OutboxPayload } from '../../chat/service.ts';
+import type { OutboxPayload } from '../../chat/service.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
-import type { Rendered, Translate } from '../../conversation/render.ts';
-import type { Store } from '../../store/port.ts';
+import type { Rendered } from '../../conversation/render.ts';
+import { createKeyedQueue, type ChannelDeps } from '../channel.ts';
 import { parseSubmit, toTeamsMessages, type TeamsT } from './cards.ts';
 import { downloadAttachment, FILE_DOWNLOAD_INFO } from './download.ts';
 
@@ -21,17 +21,10 @@ export interface TeamsConfig {
   tenantId?: string;
 }
 
-export interface TeamsOptions {
+export interface TeamsOptions extends ChannelDeps {
   config: TeamsConfig;
-  chat: ChatService;
-  store: Store;
-  t: Translate;
-  maxFileBytes: number;
-  log: FastifyBaseLogger;
-  now?: () => number;
   /** The longest a request waits for its turn before Teams is answered anyway (the work goes on). */
   ackTimeoutMs?: number;
-  outboxIntervalMs?: number;
 }
 
 export interface TeamsAdapter {
@@ -88,21 +81,11 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
       t(key.includes(':') ? key : `teams:${key}`, locale, params);
 
   // Per conversation, one send at a time: answers arrive in the order their turns ran.
-  const chains = new Map<string, Promise<unknown>>();
-  function inOrder(id: string, fn: () => Promise<void>): Promise<void> {
-    const prev = chains.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    chains.set(id, tail);
-    void tail.then(() => {
-      if (chains.get(id) === tail) chains.delete(id);
-    });
-    return run;
-  }
+  const queue = createKeyedQueue();
 
   /** Proactive send at a saved reference: the same path for a turn's answer and for an agent's message. */
   const post = (reference: Partial<ConversationReference>, locale: Locale, messages: Rendered[]): Promise<void> =>
-    inOrder(reference.conversation?.id ?? '', async () => {
+    queue.run(reference.conversation?.id ?? '', async () => {
       const activities = toTeamsMessages(messages, tOf(locale));
       if (activities.length === 0) return;
       let sent = false;
@@ -227,7 +210,7 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
 
   const idle = async () => {
     while (pending.size > 0) await Promise.all([...pending].map((p) => p.catch(() => undefined)));
-    await Promise.all([...chains.values()]);
+    await queue.idle();
   };
   return {
     outbox,
