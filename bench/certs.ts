@@ -5,6 +5,7 @@ import { createSecureContext } from 'node:tls';
 import forge from 'node-forge';
 import { inspect } from '../src/certs/inspect.ts';
 import { createCertificateChecker } from '../src/certs/pool.ts';
+import { median } from './support.ts';
 
 const FIXTURES = new URL('../../shared/fixtures/public/', import.meta.url);
 const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, FIXTURES)));
@@ -16,12 +17,6 @@ interface Sample {
   label: string;
   file: Uint8Array;
   secret: string;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 /** Median wall time of `fn` over RUNS runs after WARMUP; `prepare` runs outside the timed part. */

@@ -2,11 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import { createBot } from '../src/bot.ts';
 import type { ConversationState } from '../src/conversation/state.ts';
+import { medianHigh } from './support.ts';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 
 export async function benchEngine(): Promise<void> {
   const bot = createBot();
@@ -31,9 +28,9 @@ export async function benchEngine(): Promise<void> {
       samples.push((performance.now() - t0) * 1000);
       if (res.state.flow.value === 'confirm') json = saved;
     }
-    medians.push(median(samples));
+    medians.push(medianHigh(samples));
   }
-  console.log(`engine: restore + answer + persist (JSON), median of ${rounds}×${perRound} turns: ${median(medians).toFixed(1)} µs/turn (round medians ${medians.map((m) => m.toFixed(1)).join(', ')})`);
+  console.log(`engine: restore + answer + persist (JSON), median of ${rounds}×${perRound} turns: ${medianHigh(medians).toFixed(1)} µs/turn (round medians ${medians.map((m) => m.toFixed(1)).join(', ')})`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchEngine();

@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { ConversationState } from '../src/conversation/state.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Sql, SqlStore } from '../src/store/sql-store.ts';
+import { medianHigh, pgReachable, withFreshSchema } from './support.ts';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const RUNS = 3;
@@ -31,8 +31,6 @@ function stateOf(n: number, at: number): ConversationState {
     updatedAt: at,
   };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** `workers` loops calling `op` until the deadline; returns completed operations per second. */
 async function rate(workers: number, op: (worker: number, i: number) => Promise<boolean>): Promise<number> {
@@ -107,7 +105,7 @@ async function loneCommit(store: SqlStore): Promise<number> {
     if (!r.ok) throw new Error(`commit ${id}: ${r.code}`);
     version = r.version;
   }
-  return median(times);
+  return medianHigh(times);
 }
 
 async function benchOne(label: string, open: () => Promise<SqlStore>): Promise<void> {
@@ -121,25 +119,14 @@ async function benchOne(label: string, open: () => Promise<SqlStore>): Promise<v
       turn.push(await turns(store, run));
     }
     const lone = await loneCommit(store);
-    const r = median(raw);
-    const t = median(turn);
+    const r = medianHigh(raw);
+    const t = medianHigh(turn);
     console.log(`store ${label}: raw 2 KB upsert (${RAW_WORKERS} concurrent): ${r.toFixed(0)}/s [${raw.map((x) => x.toFixed(0)).join(', ')}]`);
     console.log(`store ${label}: commitTurn (${CONVERSATIONS} conversations, 2 msgs + 2 events + inbox): ${t.toFixed(0)} turns/s [${turn.map((x) => x.toFixed(0)).join(', ')}]`);
     console.log(`store ${label}: lone commitTurn latency (median of 50): ${lone.toFixed(2)} ms`);
     console.log(`store ${label}: turns / raw upserts = ${(t / r).toFixed(2)}`);
   } finally {
     await store.close();
-  }
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -152,19 +139,11 @@ export async function benchStore(): Promise<void> {
   }
 
   const url = process.env.DATABASE_URL || DEFAULT_URL;
-  if (!(await reachable(url))) {
+  if (!(await pgReachable(url))) {
     console.log(`store postgres: skipped (${url} not reachable; set DATABASE_URL)`);
     return;
   }
-  const schema = `bench_store_${process.pid}_${Date.now()}`;
-  try {
-    await benchOne('postgres', () => openStore({ databaseUrl: url, schema, poolSize: RAW_WORKERS }));
-  } finally {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  }
+  await withFreshSchema(url, 'bench_store', (schema) => benchOne('postgres', () => openStore({ databaseUrl: url, schema, poolSize: RAW_WORKERS })));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchStore();

@@ -6,16 +6,13 @@
  * inside the request; ours answers the request once the turn is committed and sends the reply proactively from the
  * outbox. Target: our activities/s ≥ 0.8× the echo's, our p99 ≤ 1.2× the echo's.
  */
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Response } from 'botbuilder';
-import pg from 'pg';
-import { openStore } from '../src/store/open.ts';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { Store } from '../src/store/port.ts';
+import { startBareBot } from '../tests/support/bare-bot.ts';
 import { startFakeConnector, type FakeConnector } from '../tests/support/fake-teams.ts';
 import { startServer } from '../tests/support/server.ts';
 import { messageActivity, newConversationId, newTeamsUser, teamsChat, type TeamsChat } from '../tests/support/teams-activities.ts';
+import { closedLoop, harness, measure, onFreshPostgres, printRatios, type Figures, type Harness, type Load, type Outgoing } from './support.ts';
 
 const CUSTOMERS = 200;
 const MESSAGES = 10;
@@ -37,24 +34,11 @@ const PATH = '/api/messages';
 const FIRST = 'hola';
 const CYCLE = ['generar llave', 'ATV clásico', 'menú', 'revocar llave', 'ATV clásico', 'sí', 'menú'];
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-};
-const list = (xs: number[], digits: number) => `[${xs.map((x) => x.toFixed(digits)).join(', ')}]`;
-
-interface Posted {
-  conversationId: string;
-  body: string;
-  headers: Record<string, string | number>;
-}
-
 /** A message activity as Teams posts it to the bot (JSON, the Bot Framework's user agent); every activity id unique. */
-function posted(chat: TeamsChat, text: string): Posted {
+function posted(chat: TeamsChat, text: string): Outgoing {
   const body = JSON.stringify(messageActivity(chat, text));
   return {
-    conversationId: chat.conversationId,
+    key: chat.conversationId,
     body,
     headers: {
       'content-type': 'application/json; charset=utf-8',
@@ -64,246 +48,97 @@ function posted(chat: TeamsChat, text: string): Posted {
   };
 }
 
-/** The load generator's side: one keep-alive HTTP client, and a per-conversation wait for the first message activity. */
-interface Harness {
-  fake: FakeConnector;
-  agent: Agent;
-  /** Message activities that arrived with no activity waiting in their conversation (a turn answering with more than one message). */
-  stray: number;
-  /** Post one activity to `port`; resolves with ms from posting to its first message activity reaching the fake. */
-  turn(port: number, a: Posted): Promise<number>;
-  close(): void;
-}
-
-function harness(fake: FakeConnector): Harness {
-  const agent = new Agent({ keepAlive: true, maxSockets: CUSTOMERS + 10 });
-  const waiting = new Map<string, (at: number) => void>();
-  const h: Harness = {
-    fake,
-    agent,
-    stray: 0,
-    async turn(port, a) {
-      let timer: NodeJS.Timeout | undefined;
-      const replied = new Promise<number>((resolve, reject) => {
-        waiting.set(a.conversationId, resolve);
-        timer = setTimeout(() => reject(new Error(`no message activity in ${a.conversationId} within ${WAIT_MS} ms`)), WAIT_MS);
-      });
-      const start = performance.now();
-      const acked = new Promise<number>((resolve, reject) => {
-        const req = request({ agent, host: '127.0.0.1', port, method: 'POST', path: PATH, headers: a.headers }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end(a.body);
-      });
-      try {
-        const [status, at] = await Promise.all([acked, replied]);
-        if (status !== 200) throw new Error(`${PATH} answered ${status}`);
-        return at - start;
-      } finally {
-        clearTimeout(timer);
-        waiting.delete(a.conversationId);
-      }
-    },
-    close() {
-      off();
-      agent.destroy();
-    },
-  };
-  const off = fake.onSent((s) => {
-    // Typing indicators and anything else but a message do not count as the reply.
-    if (s.activity.type !== 'message') return;
-    const at = performance.now();
-    const resolve = waiting.get(s.conversationId);
-    if (!resolve) {
-      h.stray++;
-      return;
-    }
-    waiting.delete(s.conversationId);
-    resolve(at);
+/** Activities to PATH; the reply is the first message activity the connector gets in that conversation. */
+function teamsHarness(fake: FakeConnector): Harness {
+  return harness({
+    path: PATH,
+    sockets: CUSTOMERS + 10,
+    waitMs: WAIT_MS,
+    reply: 'message activity',
+    listen: (replied) =>
+      fake.onSent((s) => {
+        // Typing indicators and anything else but a message do not count as the reply.
+        if (s.activity.type === 'message') replied(s.conversationId);
+      }),
   });
-  return h;
-}
-
-interface Load {
-  activities: number;
-  seconds: number;
-  latencies: number[];
 }
 
 /** `n` customers, each in its own personal chat: one warm-up message each (opens the conversation), then `messages` each, closed loop. */
-async function closedLoop(h: Harness, port: number, label: string, n: number, messages: number): Promise<Load> {
+async function chatLoad(fake: FakeConnector, h: Harness, port: number, label: string, n: number, messages: number): Promise<Load> {
   const chats = Array.from({ length: n }, () =>
-    teamsChat(h.fake.serviceUrl, { conversationId: newConversationId(), user: newTeamsUser(), locale: 'es-CL' }),
+    teamsChat(fake.serviceUrl, { conversationId: newConversationId(), user: newTeamsUser(), locale: 'es-CL' }),
   );
-  const strayBefore = h.stray;
-  await Promise.all(chats.map((c) => h.turn(port, posted(c, FIRST))));
   // Built and serialized before the clock starts.
-  const scripts = chats.map((c) => Array.from({ length: messages }, (_, i) => posted(c, CYCLE[i % CYCLE.length] as string)));
-  const latencies: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    scripts.map(async (script) => {
-      for (const a of script) latencies.push(await h.turn(port, a));
-    }),
+  const load = await closedLoop(
+    h,
+    port,
+    chats,
+    (c) => posted(c, FIRST),
+    (c) => Array.from({ length: messages }, (_, i) => posted(c, CYCLE[i % CYCLE.length] as string)),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  if (h.stray !== strayBefore) console.log(`teams ${label}: warning, ${h.stray - strayBefore} message activities beyond the first per turn (latencies may be misattributed)`);
-  return { activities: latencies.length, seconds, latencies };
-}
-
-interface Figures {
-  rate: number;
-  p50: number;
-  p99: number;
-  idle: number;
+  if (load.stray) console.log(`teams ${label}: warning, ${load.stray} message activities beyond the first per turn (latencies may be misattributed)`);
+  return load;
 }
 
 /** RUNS closed-loop runs and one idle customer against the bot on `port`; prints and returns the medians. */
-async function measure(h: Harness, port: number, label: string): Promise<Figures> {
-  const rates: number[] = [];
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  for (let run = -WARMUP_RUNS; run < RUNS; run++) {
+function measureTeams(fake: FakeConnector, h: Harness, port: number, label: string): Promise<Figures> {
+  return measure({
+    bench: 'teams',
+    label,
+    unit: 'activities',
+    customers: CUSTOMERS,
+    messages: MESSAGES,
+    runs: RUNS,
+    warmupRuns: WARMUP_RUNS,
+    idleMessages: IDLE_MESSAGES,
     // Only the onSent hook is used here: drop the fake's records of earlier runs so they do not grow.
-    h.fake.sent.length = 0;
-    h.fake.requests.length = 0;
-    const load = await closedLoop(h, port, label, CUSTOMERS, MESSAGES);
-    if (run < 0) continue;
-    rates.push(load.activities / load.seconds);
-    p50s.push(pct(load.latencies, 50));
-    p99s.push(pct(load.latencies, 99));
-  }
-  const idle = await closedLoop(h, port, label, 1, IDLE_MESSAGES);
-  const f: Figures = { rate: median(rates), p50: median(p50s), p99: median(p99s), idle: median(idle.latencies) };
-  console.log(
-    `teams ${label} ${CUSTOMERS} customers × ${MESSAGES}: ${f.rate.toFixed(0)} activities/s ${list(rates, 0)}, p50 ${f.p50.toFixed(1)} ms ${list(p50s, 1)}, p99 ${f.p99.toFixed(1)} ms ${list(p99s, 1)}`,
-  );
-  console.log(`teams ${label} idle (1 customer, ${IDLE_MESSAGES} sequential messages): median ${f.idle.toFixed(2)} ms`);
-  return f;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    beforeRun: () => {
+      fake.sent.length = 0;
+      fake.requests.length = 0;
+    },
+    load: (n, messages) => chatLoad(fake, h, port, label, n, messages),
   });
 }
 
-/** botbuilder's Response (express/restify-like: status, header, send, end) over Node's ServerResponse. */
-function responseOf(res: ServerResponse): Response {
-  return {
-    socket: res.socket,
-    status: (code: number) => {
-      res.statusCode = code;
-    },
-    header: (name: string, value: unknown) => {
-      res.setHeader(name, String(value));
-    },
-    send: (body: unknown) => {
-      res.write(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
-    },
-    end: () => {
-      res.end();
-    },
-  };
-}
-
-async function bareEcho(h: Harness): Promise<Figures> {
+async function bareEcho(fake: FakeConnector, h: Harness): Promise<Figures> {
   // No app id: requests are not authenticated and replies carry no token, as with the Bot Framework Emulator.
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   adapter.onTurnError = async (_ctx, err) => {
     console.error('teams bare echo: turn failed', err);
   };
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = raw === '' ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-      } catch {
-        body = undefined;
-      }
-      // `process` rejects (instead of answering 400) on a body without `type`.
-      await adapter
-        .process({ method: req.method, headers: req.headers, body }, responseOf(res), async (ctx) => {
-          await ctx.sendActivity(ctx.activity.text);
-        })
-        .catch(() => {
-          if (!res.headersSent) res.statusCode = 500;
-          res.end();
-        });
-    })();
+  const bot = await startBareBot(adapter, async (ctx) => {
+    await ctx.sendActivity(ctx.activity.text);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   try {
-    return await measure(h, (server.address() as AddressInfo).port, 'bare botbuilder echo');
+    return await measureTeams(fake, h, bot.port, 'bare botbuilder echo');
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await bot.close();
   }
 }
 
-async function ours(h: Harness, label: string, store: Store | undefined, echo: Figures): Promise<void> {
+async function ours(fake: FakeConnector, h: Harness, label: string, store: Store | undefined, echo: Figures): Promise<void> {
   const server = await startServer({ ...(store ? { store } : {}), env: { TEAMS_LOCAL: '1' } });
   try {
     const port = Number(new URL(server.url).port);
-    const f = await measure(h, port, label);
-    const rate = f.rate / echo.rate;
-    const p99 = f.p99 / echo.p99;
-    console.log(
-      `teams ${label} / bare echo: activities/s ${rate.toFixed(2)}× (target ≥ 0.8: ${rate >= 0.8 ? 'met' : 'missed'}), p99 ${p99.toFixed(2)}× (target ≤ 1.2: ${p99 <= 1.2 ? 'met' : 'missed'}), idle ${(f.idle / echo.idle).toFixed(2)}×`,
-    );
+    printRatios('teams', label, 'activities', await measureTeams(fake, h, port, label), echo);
   } finally {
     await server.app.teams?.idle();
     await server.close();
   }
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function benchTeams(): Promise<void> {
   const fake = await startFakeConnector();
-  const h = harness(fake);
+  const h = teamsHarness(fake);
   try {
     console.log(
       `teams: personal-chat message activities over keep-alive HTTP to ${PATH}, ${CUSTOMERS} customers closed loop (next message after the reply reaches the connector), 1 warm-up message each, then ${MESSAGES} measured; ` +
         `${RUNS} runs after ${WARMUP_RUNS} discarded warm-up runs; median [runs]; ` +
         'latency = activity posted → first message activity at the fake connector (the echo replies inside the request, ours proactively after the commit); the fake connector and the load generator run in this process',
     );
-    const echo = await bareEcho(h);
-    await ours(h, 'ours embedded', undefined, echo);
-    const url = process.env.DATABASE_URL;
-    if (url) {
-      if (!(await reachable(url))) {
-        console.log(`teams ours postgres: skipped (${url} not reachable)`);
-      } else {
-        const schema = `bench_teams_${process.pid}_${Date.now()}`;
-        const store = await openStore({ databaseUrl: url, schema });
-        try {
-          await ours(h, 'ours postgres', store, echo);
-        } finally {
-          await store.close();
-          const admin = new pg.Client({ connectionString: url });
-          await admin.connect();
-          await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await admin.end();
-        }
-      }
-    }
+    const echo = await bareEcho(fake, h);
+    await ours(fake, h, 'ours embedded', undefined, echo);
+    await onFreshPostgres('teams ours postgres', 'bench_teams', (store) => ours(fake, h, 'ours postgres', store, echo));
   } finally {
     h.close();
     await fake.close();

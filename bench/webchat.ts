@@ -9,11 +9,7 @@ import { readConfig } from '../src/config.ts';
 import { loadResources } from '../src/i18n/resources.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/port.ts';
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-};
+import { percentile } from './support.ts';
 
 /** One customer's answers through atv.revoke-key and back (menu), repeated: every turn changes state. */
 const SCRIPT = ['revocar llave', 'ATV clásico', 'sí', 'no funcionó', 'ya lo encontré', 'sí', 'menú'];
@@ -130,12 +126,12 @@ async function run(label: string, store: Store, n: number, turnsEach: number, ec
   const load = await customers(url, n, turnsEach);
   const rate = load.turns / load.seconds;
   console.log(
-    `webchat ${label} ${n} customers: ${rate.toFixed(0)} turns/s, p50 ${pct(load.latencies, 50).toFixed(1)} ms, p99 ${pct(load.latencies, 99).toFixed(1)} ms, ${((100 * rate) / echo).toFixed(2)}% of bare ws echo`,
+    `webchat ${label} ${n} customers: ${rate.toFixed(0)} turns/s, p50 ${percentile(load.latencies, 50).toFixed(1)} ms, p99 ${percentile(load.latencies, 99).toFixed(1)} ms, ${((100 * rate) / echo).toFixed(2)}% of bare ws echo`,
   );
   if (n >= 1000) {
     const half = await paced(url, n, rate / 2, 4);
     console.log(
-      `webchat ${label} ${n} customers at half the peak (${(rate / 2).toFixed(0)} turns/s offered, ${(half.turns / half.seconds).toFixed(0)} served): p50 ${pct(half.latencies, 50).toFixed(1)} ms, p99 ${pct(half.latencies, 99).toFixed(1)} ms`,
+      `webchat ${label} ${n} customers at half the peak (${(rate / 2).toFixed(0)} turns/s offered, ${(half.turns / half.seconds).toFixed(0)} served): p50 ${percentile(half.latencies, 50).toFixed(1)} ms, p99 ${percentile(half.latencies, 99).toFixed(1)} ms`,
     );
   }
   await app.server.close();

@@ -1,7 +1,7 @@
 /** A local fake of Slack's Web API (and its private file host) for driving the real @slack/web-api and @slack/bolt in tests. */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createListeners, createWaiters, isRecord, listenLocal, readText, sendJson, type Json } from './fake-http.ts';
 
 export interface RecordedCall {
   method: string;
@@ -64,15 +64,6 @@ interface FakeUser {
   tz: string;
 }
 
-interface Waiter {
-  check(): RecordedCall[] | undefined;
-  resolve(calls: RecordedCall[]): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-type Json = Record<string, unknown>;
-
 /** Top-level arguments Slack documents as free text or ids: never JSON-parse these, even if they look like JSON. */
 const STRING_ARGS = new Set([
   'text', 'markdown_text', 'channel', 'ts', 'thread_ts', 'message_ts', 'user', 'users', 'username', 'icon_emoji', 'icon_url',
@@ -93,10 +84,6 @@ const LOGIN_PAGE = `<!DOCTYPE html>
 </html>
 `;
 
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function asString(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
@@ -115,15 +102,6 @@ function decodeFormValue(key: string, value: string): unknown {
   } catch {
     return value;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function parseArgs(contentType: string, raw: string, query: URLSearchParams): Json | undefined {
@@ -165,8 +143,8 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
   const limits = new Map<string, { remaining: number; retryAfterSec: number }>();
   const files = new Map<string, FakeFile>();
   const users = new Map<string, FakeUser>();
-  const waiters = new Set<Waiter>();
-  const listeners = new Set<(call: RecordedCall) => void>();
+  const waiters = createWaiters<RecordedCall[]>();
+  const listeners = createListeners<RecordedCall>();
   let nextTs = FIRST_TS_MICROS;
   let nextView = 1;
   let base = '';
@@ -234,36 +212,6 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     if (threadTs !== undefined) message.thread_ts = threadTs;
     return message;
   };
-
-  const notify = (): void => {
-    for (const w of waiters) {
-      const got = w.check();
-      if (got) {
-        waiters.delete(w);
-        clearTimeout(w.timer);
-        w.resolve(got);
-      }
-    }
-  };
-
-  const wait = (check: () => RecordedCall[] | undefined, timeoutMs: number, describe: () => string): Promise<RecordedCall[]> =>
-    new Promise((resolve, reject) => {
-      const now = check();
-      if (now) {
-        resolve(now);
-        return;
-      }
-      const w: Waiter = {
-        check,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(describe()));
-        }, timeoutMs),
-      };
-      waiters.add(w);
-    });
 
   const summarize = (c: RecordedCall): string => {
     const detail = c.ok ? '' : ` -> ${c.status} ${c.error ?? ''}`;
@@ -364,20 +312,15 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     }
   };
 
-  const sendJson = (res: ServerResponse, status: number, body: Json, extra: Record<string, string> = {}): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
+  const sendSlack = (res: ServerResponse, status: number, body: Json, extra: Record<string, string> = {}): void =>
+    sendJson(res, status, body, {
       'x-slack-req-id': randomBytes(16).toString('hex'),
       'x-oauth-scopes': 'app_mentions:read,channels:history,chat:write,files:read,im:history,im:write,users:read',
       ...extra,
     });
-    res.end(text);
-  };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> => {
-    const raw = await readBody(req);
+    const raw = await readText(req);
     const parsed = parseArgs(req.headers['content-type'] ?? '', raw, url.searchParams);
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const args: Json = parsed ?? {};
@@ -408,9 +351,9 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     call.ok = status === 200 && body.ok === true;
     if (typeof body.error === 'string') call.error = body.error;
     call.response = body;
-    sendJson(res, status, body, headers);
-    for (const fn of listeners) fn(call);
-    notify();
+    sendSlack(res, status, body, headers);
+    listeners.emit(call);
+    waiters.notify();
   };
 
   const downloads: string[] = [];
@@ -442,7 +385,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (api?.[1] !== undefined) {
       handleApi(req, res, url, api[1]).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'fake_slack_internal', detail: String(err) });
+        if (!res.headersSent) sendSlack(res, 500, { ok: false, error: 'fake_slack_internal', detail: String(err) });
       });
       return;
     }
@@ -455,11 +398,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     res.end('Not Found');
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   base = `http://127.0.0.1:${port}`;
 
   const successful = (method: string, channel?: string): RecordedCall[] =>
@@ -490,7 +429,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
       users.set(u.id, { id: u.id, locale: u.locale ?? 'en-US', name: u.name ?? u.id.toLowerCase(), tz: u.tz ?? 'America/Santiago' });
     },
     waitForPosts(n, { channel, timeoutMs = 5000 } = {}) {
-      return wait(
+      return waiters.wait(
         () => {
           const got = successful('chat.postMessage', channel);
           return got.length >= n ? got : undefined;
@@ -504,7 +443,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
       );
     },
     waitForCalls(method, n, timeoutMs = 5000) {
-      return wait(
+      return waiters.wait(
         () => {
           const got = successful(method);
           return got.length >= n ? got : undefined;
@@ -513,19 +452,11 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
         () => `waited ${timeoutMs} ms for ${n} successful ${method}; got ${successful(method).length}. All calls:\n${calls.map(summarize).join('\n') || '  (none)'}`,
       );
     },
-    onCall(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    onCall: (fn) => listeners.add(fn),
     async close() {
       listeners.clear();
-      for (const w of waiters) {
-        clearTimeout(w.timer);
-        w.reject(new Error('fake Slack closed'));
-      }
-      waiters.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      waiters.close('fake Slack closed');
+      await closeServer(server);
     },
   };
 }

@@ -1,9 +1,8 @@
 /** The fake Bot Connector answers the REAL botbuilder CloudAdapter: replies, typing, proactive sends, updates, members and file downloads. */
 import dc from 'node:diagnostics_channel';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsInfo, TurnContext, type Activity, type Response } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsInfo, TurnContext, type Activity } from 'botbuilder';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startBareBot, type BareBot } from './bare-bot.ts';
 import { startFakeConnector, type FakeConnector } from './fake-teams.ts';
 import {
   FILE_DOWNLOAD_INFO_TYPE,
@@ -15,71 +14,6 @@ import {
   submitActivity,
   teamsChat,
 } from './teams-activities.ts';
-
-type Logic = (context: TurnContext) => Promise<void>;
-
-interface BotServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-/** botbuilder's Response (express/restify-like: status, header, send, end) over Node's ServerResponse. */
-function responseOf(res: ServerResponse): Response {
-  return {
-    socket: res.socket,
-    status: (code: number) => {
-      res.statusCode = code;
-    },
-    header: (name: string, value: unknown) => {
-      res.setHeader(name, String(value));
-    },
-    send: (body: unknown) => {
-      res.write(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
-    },
-    end: () => {
-      res.end();
-    },
-  };
-}
-
-/** A tiny /api/messages: parse the JSON body, hand it to `adapter.process` (which awaits the whole turn before answering). */
-async function startBot(adapter: CloudAdapter, logic: Logic): Promise<BotServer> {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = raw === '' ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-      } catch {
-        body = undefined;
-      }
-      // `process` REJECTS (instead of answering 400) when the body has no `type`: catch it.
-      await adapter.process({ method: req.method, headers: req.headers, body }, responseOf(res), logic).catch(() => {
-        if (!res.headersSent) res.statusCode = 500;
-        res.end();
-      });
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/messages`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Hosts other than 127.0.0.1 that anything in this process tried to reach over HTTP(S). */
 const foreign: string[] = [];
@@ -93,7 +27,7 @@ const onUndici = (msg: unknown): void => {
 };
 
 let fake: FakeConnector | undefined;
-let bot: BotServer | undefined;
+let bot: BareBot | undefined;
 
 beforeEach(() => {
   foreign.length = 0;
@@ -123,7 +57,7 @@ describe('fake Teams connector', () => {
     adapter.onTurnError = async (_ctx, err) => {
       turnErrors.push(err);
     };
-    bot = await startBot(adapter, async (context) => {
+    bot = await startBareBot(adapter, async (context) => {
       const a = context.activity;
       if (a.type === 'conversationUpdate') {
         const member = await TeamsInfo.getMember(context, chat.user.id);
@@ -217,7 +151,7 @@ describe('fake Teams connector', () => {
     const logic = vi.fn(async (context: TurnContext) => {
       await context.sendActivity('never');
     });
-    bot = await startBot(adapter, logic);
+    bot = await startBareBot(adapter, logic);
     const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined); // CloudAdapter console.errors each rejection
 
     await expect(postActivity(bot.url, messageActivity(chat, 'sin token'))).resolves.toEqual({ status: 401, text: 'Unauthorized Access. Request is not authorized' });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, createListeners, createWaiters, isRecord, listenLocal, readBody, sendJson, type Json } from './fake-http.ts';
 
 export interface SentActivity {
   /** Decoded from the URL path (Teams personal ids look like `a:1xyz...`). */
@@ -84,20 +84,11 @@ export interface FakeConnector {
   close(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
-
 interface Download {
   name: string;
   bytes: Uint8Array;
   gone: boolean;
   contentType: string;
-}
-
-interface Waiter {
-  check(): SentActivity[] | undefined;
-  resolve(v: SentActivity[]): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 interface Failure {
@@ -133,19 +124,6 @@ export function nextActivityId(): string {
   return String(next);
 }
 
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
@@ -172,28 +150,15 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   const downloads: string[] = [];
   const files = new Map<string, Download>();
   const members = new Map<string, TeamsMember[]>();
-  const waiters = new Set<Waiter>();
-  const listeners = new Set<(sent: SentActivity) => void>();
+  const waiters = createWaiters<SentActivity[]>();
+  const listeners = createListeners<SentActivity>();
   const failures: Failure[] = [];
   let base = '';
 
   /** After an answer: tell the onSent listeners about the activity just recorded (if any), then settle waiters. */
   const notify = (added?: SentActivity): void => {
-    if (added) for (const fn of listeners) fn(added);
-    for (const w of waiters) {
-      const got = w.check();
-      if (got) {
-        waiters.delete(w);
-        clearTimeout(w.timer);
-        w.resolve(got);
-      }
-    }
-  };
-
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-    res.end(text);
+    if (added) listeners.emit(added);
+    waiters.notify();
   };
 
   const errorBody = (code: string, message: string): Json => ({ error: { code, message } });
@@ -219,7 +184,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     try {
       seg = parts.map((p) => decodeURIComponent(p));
     } catch {
-      send(res, 400, errorBody('BadArgument', 'Malformed path'));
+      sendJson(res, 400, errorBody('BadArgument', 'Malformed path'));
       return 400;
     }
     const authorization = header(req, 'authorization');
@@ -229,7 +194,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     if (seg[0] === 'downloads' && seg.length >= 2 && (method === 'GET' || method === 'HEAD')) {
       const file = files.get(seg[1] ?? '');
       if (!file || file.gone) {
-        send(res, 404, errorBody('itemNotFound', 'The resource could not be found.'));
+        sendJson(res, 404, errorBody('itemNotFound', 'The resource could not be found.'));
         return 404;
       }
       res.writeHead(200, {
@@ -246,7 +211,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     }
 
     if (seg[0] !== 'v3' || seg[1] !== 'conversations') {
-      send(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
+      sendJson(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
       return 404;
     }
 
@@ -254,7 +219,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     if (seg.length === 2 && method === 'POST') {
       const params = parseJson(raw);
       if (!params) {
-        send(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
+        sendJson(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
         return 400;
       }
       const id = `a:1${randomBytes(24).toString('base64url')}`;
@@ -269,14 +234,14 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         sent.push(added);
       }
       created.push(rec);
-      send(res, 201, body);
+      sendJson(res, 201, body);
       notify(added);
       return 201;
     }
 
     const conversationId = seg[2];
     if (conversationId === undefined) {
-      send(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
+      sendJson(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
       return 404;
     }
     const rest = seg.slice(3);
@@ -287,12 +252,12 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.shift();
-        send(res, failure.status, errorBody(failure.code, failure.message), failure.retryAfterSec !== undefined ? { 'retry-after': String(failure.retryAfterSec) } : {});
+        sendJson(res, failure.status, errorBody(failure.code, failure.message), failure.retryAfterSec !== undefined ? { 'retry-after': String(failure.retryAfterSec) } : {});
         return failure.status;
       }
       const activity = parseJson(raw);
       if (!activity) {
-        send(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
+        sendJson(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
         return 400;
       }
       const id = nextActivityId();
@@ -305,7 +270,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         ...(authorization ? { authorization } : {}),
       };
       sent.push(added);
-      send(res, 200, { id });
+      sendJson(res, 200, { id });
       notify(added);
       return 200;
     }
@@ -315,13 +280,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       const activityId = rest[1] ?? '';
       const activity = method === 'PUT' ? parseJson(raw) : {};
       if (!activity) {
-        send(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
+        sendJson(res, 400, errorBody('BadSyntax', 'Invalid JSON'));
         return 400;
       }
       const rec: SentActivity = { conversationId, replyToId: activityId, activity, at: Date.now(), id: activityId, ...(authorization ? { authorization } : {}) };
       if (method === 'PUT') {
         updated.push(rec);
-        send(res, 200, { id: activityId });
+        sendJson(res, 200, { id: activityId });
         return 200;
       }
       deleted.push(rec);
@@ -332,24 +297,24 @@ export async function startFakeConnector(): Promise<FakeConnector> {
 
     // GET /v3/conversations/{id}/members[/{memberId}] and /pagedmembers.
     if (method === 'GET' && rest[0] === 'members' && rest.length === 1) {
-      send(res, 200, membersOf(conversationId));
+      sendJson(res, 200, membersOf(conversationId));
       return 200;
     }
     if (method === 'GET' && rest[0] === 'members' && rest.length === 2) {
       const m = membersOf(conversationId).find((x) => x.id === rest[1] || x.aadObjectId === rest[1]);
       if (!m) {
-        send(res, 404, errorBody('MemberNotFoundInConversation', 'The member could not be found in the conversation.'));
+        sendJson(res, 404, errorBody('MemberNotFoundInConversation', 'The member could not be found in the conversation.'));
         return 404;
       }
-      send(res, 200, m);
+      sendJson(res, 200, m);
       return 200;
     }
     if (method === 'GET' && rest[0] === 'pagedmembers' && rest.length === 1) {
-      send(res, 200, { members: membersOf(conversationId) });
+      sendJson(res, 200, { members: membersOf(conversationId) });
       return 200;
     }
 
-    send(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
+    sendJson(res, 404, errorBody('NotFound', `No route for ${method} ${url.pathname}`));
     return 404;
   };
 
@@ -371,17 +336,13 @@ export async function startFakeConnector(): Promise<FakeConnector> {
         });
       },
       (err: unknown) => {
-        if (!res.headersSent) send(res, 500, errorBody('ServiceError', String(err)));
+        if (!res.headersSent) sendJson(res, 500, errorBody('ServiceError', String(err)));
         else res.destroy();
       },
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   base = `http://127.0.0.1:${port}/`;
 
   return {
@@ -414,46 +375,23 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       const timeoutMs = o.timeoutMs ?? 5000;
       const matching = (): SentActivity[] =>
         sent.filter((s) => s.conversationId === conversationId && (o.type === undefined || s.activity.type === o.type));
-      const check = (): SentActivity[] | undefined => {
-        const m = matching();
-        return m.length >= n ? m : undefined;
-      };
-      return new Promise((resolve, reject) => {
-        const now = check();
-        if (now) {
-          resolve(now);
-          return;
-        }
-        const w: Waiter = {
-          check,
-          resolve,
-          reject,
-          timer: setTimeout(() => {
-            waiters.delete(w);
-            const what = o.type === undefined ? 'activities' : `'${o.type}' activities`;
-            reject(
-              new Error(
-                `fake Teams: wanted ${n} ${what} in ${conversationId} within ${timeoutMs}ms, got ${matching().length}. Everything sent:\n${describeSent(sent)}`,
-              ),
-            );
-          }, timeoutMs),
-        };
-        waiters.add(w);
-      });
+      return waiters.wait(
+        () => {
+          const m = matching();
+          return m.length >= n ? m : undefined;
+        },
+        timeoutMs,
+        () => {
+          const what = o.type === undefined ? 'activities' : `'${o.type}' activities`;
+          return `fake Teams: wanted ${n} ${what} in ${conversationId} within ${timeoutMs}ms, got ${matching().length}. Everything sent:\n${describeSent(sent)}`;
+        },
+      );
     },
-    onSent(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    onSent: (fn) => listeners.add(fn),
     async close() {
       listeners.clear();
-      for (const w of waiters) {
-        clearTimeout(w.timer);
-        w.reject(new Error('fake Teams closed'));
-      }
-      waiters.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      waiters.close('fake Teams closed');
+      await closeServer(server);
     },
   };
 }

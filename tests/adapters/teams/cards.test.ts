@@ -4,25 +4,13 @@ import { answeredCard, parseSubmit, toTeamsMessages, type AdaptiveCard, type Tea
 import { inspect } from '../../../src/certs/inspect.ts';
 import type { CertReport } from '../../../src/certs/report.ts';
 import type { Locale, Outbound } from '../../../src/conversation/messages.ts';
-import { render, type Rendered } from '../../../src/conversation/render.ts';
-import { loadResources } from '../../../src/i18n/resources.ts';
-import { createTranslator } from '../../../src/i18n/translator.ts';
-import { daysFrom, makeCert, opensslP12, rsaKey } from '../../certs/support.ts';
-
-const translator = createTranslator(loadResources());
-const tr = (key: string, locale: Locale, params?: Record<string, string | number>) => translator.t(key, locale, params);
+import { daysFrom } from '../../certs/support.ts';
+import { chileanCertificates, costaRicanSandboxReport, rendered, tr, transportT } from '../../support/reports.ts';
 
 /** The transport's translator; a key missing from the locales fails the test instead of showing up as text. */
-const teamsT =
-  (locale: Locale): TeamsT =>
-  (key, params) => {
-    const full = key.includes(':') ? key : `teams:${key}`;
-    if (!translator.i18n.exists(full, { lng: locale })) throw new Error(`missing locale key ${full} (${locale})`);
-    return translator.t(full, locale, params);
-  };
+const teamsT: (locale: Locale) => TeamsT = transportT('teams');
 const es = teamsT('es');
 const en = teamsT('en');
-const rendered = (o: Outbound, locale: Locale = 'es'): Rendered => render(o, tr, locale);
 
 // ---- Adaptive Cards' rules, as Teams applies them ----------------------------------------------
 
@@ -357,23 +345,7 @@ describe('certificate report', () => {
   let notAfter: string;
 
   beforeAll(() => {
-    const key = rsaKey(2048);
-    const issuerKey = rsaKey(2048);
-    const chilean = (from: number, to: number) =>
-      makeCert({
-        key,
-        issuerKey,
-        subject: { CN: 'Pérez & Soto Ltda.', C: 'CL' },
-        issuer: { CN: 'Test Firma Electrónica Avanzada CA', O: 'Test CA', C: 'CL' },
-        notBefore: daysFrom(NOW, from),
-        notAfter: daysFrom(NOW, to),
-        rut: '12345678-5',
-      });
-    const valid = chilean(-10, 365);
-    notBefore = daysFrom(NOW, -10).toISOString().slice(0, 10);
-    notAfter = daysFrom(NOW, 365).toISOString().slice(0, 10);
-    file = opensslP12({ key, certs: [valid], password: PASSWORD });
-    expiring = opensslP12({ key, certs: [chilean(-300, 10)], password: PASSWORD });
+    ({ file, expiring, notBefore, notAfter } = chileanCertificates(NOW, PASSWORD));
   });
 
   const reportCard = (report: CertReport, locale: Locale = 'es'): { m: TeamsMessage; card: AdaptiveCard } => {
@@ -433,26 +405,7 @@ describe('certificate report', () => {
   });
 
   it('a Costa Rican sandbox key says which environment it is; skipped checks are not news', () => {
-    const report: CertReport = {
-      verdict: 'fail',
-      environment: 'staging',
-      holder: { name: 'ANA MORA SOLANO', country: 'CR', idType: 'cpf', id: '0601230456' },
-      certificate: {
-        subject: 'CN=ANA MORA SOLANO',
-        issuer: 'CN=CA SINPE - PERSONA FISICA SANDBOX',
-        serial: '01',
-        notBefore: '2025-01-15T10:00:00.000Z',
-        notAfter: '2027-01-15T10:00:00.000Z',
-        fingerprintSha256: 'AA',
-        chainLength: 1,
-      },
-      checks: [
-        { id: 'file.format', status: 'pass', code: 'ok', messageKey: 'certs:ok.file.format' },
-        { id: 'key.strength', status: 'warn', code: 'key.weak', messageKey: 'certs:key.weak', params: { keyType: 'rsa', bits: 1024 } },
-        { id: 'environment.production', status: 'fail', code: 'environment.staging', messageKey: 'certs:environment.staging' },
-        { id: 'file.name', status: 'skip', code: 'skip.no-file-name', messageKey: 'certs:skip.no-file-name' },
-      ],
-    };
+    const report = costaRicanSandboxReport('ANA MORA SOLANO');
     for (const [locale, environment, holder, from, passed] of [
       ['es', ['Ambiente', 'Pruebas (sandbox)'], 'Titular', 'Vigente desde', '1 de 3 revisiones salieron bien.'],
       ['en', ['Environment', 'Test (sandbox)'], 'Holder', 'Valid from', '1 of 3 checks passed.'],
