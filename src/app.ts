@@ -7,6 +7,7 @@ import { slack, type SlackAdapter } from './adapters/slack/slack.ts';
 import { teams, type TeamsAdapter } from './adapters/teams/teams.ts';
 import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import { randomUUID } from 'node:crypto';
+import type { Accounts } from './accounts/accounts.ts';
 import type { Bot } from './bot.ts';
 import { createChatService, type ChatService } from './chat/service.ts';
 import type { Config } from './config.ts';
@@ -14,12 +15,17 @@ import { createFileHolds } from './conversation/file-hold.ts';
 import type { Resources } from './i18n/resources.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Store } from './store/port.ts';
+import { adminRoutes } from './web/admin.ts';
+import { agentRoutes } from './web/agent.ts';
+import { authRoutes } from './web/auth.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
   store: Store;
   bot: Bot;
   resources: Resources;
+  /** Staff accounts (sign-in, agent and admin APIs); absent: those routes are not mounted. */
+  accounts?: Accounts;
   now?: () => number;
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
@@ -52,7 +58,7 @@ const trustHops =
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
 const MAX_FRAME = 1024 * 1024;
 
-export async function buildApp({ config, store, bot, resources, now = Date.now, logger = false, slackOptions = {}, teamsOptions = {} }: AppDeps): Promise<App> {
+export async function buildApp({ config, store, bot, resources, accounts, now = Date.now, logger = false, slackOptions = {}, teamsOptions = {} }: AppDeps): Promise<App> {
   const server = Fastify({
     logger,
     bodyLimit: 64 * 1024,
@@ -140,6 +146,12 @@ export async function buildApp({ config, store, bot, resources, now = Date.now, 
     server.addHook('onClose', async () => adapter.close());
   } else {
     server.log.info({ channel: 'teams' }, 'teams adapter off: set MicrosoftAppId and MicrosoftAppPassword (or TEAMS_LOCAL=1 for the Bot Framework Emulator)');
+  }
+
+  if (accounts) {
+    await authRoutes(server, { accounts });
+    await agentRoutes(server, { accounts, store, now });
+    await adminRoutes(server, { accounts });
   }
 
   // Liveness: the process answers. Readiness: it can serve (store reachable and migrated, not stopping).

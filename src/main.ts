@@ -1,4 +1,5 @@
 /** Starts the server: reads the config, opens and migrates the store, wires the certificate checker, listens, and on SIGTERM drains and exits within the deadline. */
+import { createAccounts } from './accounts/accounts.ts';
 import { buildApp } from './app.ts';
 import { createBot } from './bot.ts';
 import { createCertificateChecker } from './certs/pool.ts';
@@ -7,7 +8,7 @@ import { loadResources } from './i18n/resources.ts';
 import { startRetention } from './jobs/retention.ts';
 import { loggerOptions } from './log.ts';
 import { openStore } from './store/open.ts';
-import type { Store } from './store/port.ts';
+import type { SqlStore } from './store/sql-store.ts';
 
 const result = readConfig();
 if (!result.ok) {
@@ -17,7 +18,7 @@ if (!result.ok) {
 }
 const config = result.config;
 
-let store: Store;
+let store: SqlStore;
 try {
   store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await store.migrate();
@@ -29,7 +30,7 @@ try {
 const checker = createCertificateChecker({ maxBytes: config.maxCertBytes });
 const resources = loadResources();
 const bot = createBot({ resources, verify: checker.verify, maxFileBytes: config.maxCertBytes });
-const app = await buildApp({ config, store, bot, resources, logger: loggerOptions(config.logLevel) });
+const app = await buildApp({ config, store, bot, resources, accounts: createAccounts(store.sql), logger: loggerOptions(config.logLevel) });
 const log = app.server.log;
 const retention = startRetention({ store, days: config.retentionDays, log });
 

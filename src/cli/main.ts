@@ -1,4 +1,4 @@
-/** `bin/llavero`: sub-commands (chat, verify, migrate, teams-package) over one composition of the bot. */
+/** `bin/llavero`: sub-commands (chat, verify, migrate, teams-package, users) over one composition of the bot. */
 import { parseArgs } from 'node:util';
 import { runChat } from '../adapters/cli/chat.ts';
 import { createBot } from '../bot.ts';
@@ -8,6 +8,7 @@ import { loadResources } from '../i18n/resources.ts';
 import { createTranslator } from '../i18n/translator.ts';
 import { migrateCommand } from './migrate.ts';
 import { teamsPackageCommand } from './teams-package.ts';
+import { usersCommand } from './users.ts';
 import { verifyCommand } from './verify.ts';
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -39,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand(rest, io);
     case 'teams-package':
       return teamsPackageCommand(rest, io);
+    case 'users':
+      return usersCommand(rest, io);
     default: {
       const t = createTranslator(loadResources()).t;
       process.stderr.write(`${t('cli:usage', envLocale())}\n`);

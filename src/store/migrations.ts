@@ -104,4 +104,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX conversations_handoff ON conversations (((state->'handoff'->>'at')::float8)) WHERE state ? 'handoff' AND state->>'status' = 'active'`,
     ],
   },
+  {
+    version: 5,
+    name: 'staff accounts, sessions, audit log',
+    statements: [
+      // Support staff: agents take conversations, managers see analytics, admins manage accounts.
+      `CREATE TABLE users (
+        id text PRIMARY KEY,
+        email text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('agent', 'manager', 'admin')),
+        password_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        disabled_at timestamptz
+      )`,
+      `CREATE UNIQUE INDEX users_email ON users (lower(email))`,
+      // A session is found by the SHA-256 of its cookie; the cookie itself is never stored.
+      `CREATE TABLE sessions (
+        token_hash text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX sessions_user ON sessions (user_id)`,
+      // Who did what to which conversation, and when: claims, views, replies, transfers, closes, logins.
+      `CREATE TABLE audit (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL,
+        actor_id text,
+        action text NOT NULL,
+        conversation_id text,
+        data jsonb
+      )`,
+      `CREATE INDEX audit_conversation ON audit (conversation_id, seq) WHERE conversation_id IS NOT NULL`,
+    ],
+  },
 ];

@@ -61,6 +61,20 @@ export interface OutboxItem {
   createdAt: number;
 }
 
+export interface QueuedConversation {
+  id: string;
+  channel: Channel;
+  locale: string;
+  country?: string;
+  /** The procedure and step the customer was at. */
+  flow: string;
+  step: string;
+  reason: string;
+  /** When they asked for a person (ms since epoch). */
+  since: number;
+  updatedAt: number;
+}
+
 export interface TurnCommit {
   conversationId: string;
   /** The version the turn was computed from; the commit fails if the row moved on. */
@@ -106,6 +120,8 @@ export interface Store {
    * batches so it never holds long locks; returns what it deleted.
    */
   deleteOlderThan(before: number, opts?: { batch?: number }): Promise<{ conversations: number; messages: number }>;
+  /** Conversations waiting for a person, longest-waiting first, with what an agent needs to pick one. */
+  handoffQueue(opts?: { limit?: number }): Promise<QueuedConversation[]>;
   /** Conversations waiting for a person, and when the longest-waiting one asked (ms); outbox rows not yet delivered. */
   queueStats(): Promise<{ handoffWaiting: number; oldestHandoffAt?: number; outboxPending: number }>;
   close(): Promise<void>;

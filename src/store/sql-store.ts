@@ -2,7 +2,7 @@
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { Channel, CommitResult, ConversationRecord, NewConversation, OutboxItem, OutboxWrite, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+import type { Channel, CommitResult, ConversationRecord, NewConversation, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -485,6 +485,29 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       await sql.query(`DELETE FROM inbox WHERE at < ${ts('$1::float8')}`, [before]);
       await sql.query(`DELETE FROM outbox WHERE delivered_at < ${ts('$1::float8')}`, [before]);
       return { conversations, messages };
+    },
+    async handoffQueue({ limit = 200 } = {}): Promise<QueuedConversation[]> {
+      const rows = await sql.query<ConversationRow>(
+        `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+         WHERE state ? 'handoff' AND state->>'status' = 'active'
+         ORDER BY (state->'handoff'->>'at')::float8 LIMIT $1::int`,
+        [limit],
+      );
+      return rows.map((r) => {
+        const st = r.state;
+        const value = st.flow.value;
+        return {
+          id: r.id,
+          channel: r.channel,
+          locale: st.locale,
+          ...(st.country ? { country: st.country } : {}),
+          flow: st.flow.id,
+          step: typeof value === 'string' ? value : JSON.stringify(value),
+          reason: st.handoff?.reason ?? 'asked',
+          since: Number(st.handoff?.at ?? 0),
+          updatedAt: Number(r.updated_at),
+        };
+      });
     },
     async queueStats() {
       const [h] = await sql.query<{ n: number; oldest: number | null }>(

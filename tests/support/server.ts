@@ -6,7 +6,9 @@ import { createCertificateChecker } from '../../src/certs/pool.ts';
 import { readConfig } from '../../src/config.ts';
 import { loadResources } from '../../src/i18n/resources.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createAccounts } from '../../src/accounts/accounts.ts';
 import type { Store } from '../../src/store/port.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
 
 export interface TestServer {
   url: string;
@@ -14,6 +16,8 @@ export interface TestServer {
   store: Store;
   close(): Promise<void>;
 }
+
+const isSql = (s: Store): s is SqlStore => 'sql' in s;
 
 export async function startServer({
   store,
@@ -27,7 +31,7 @@ export async function startServer({
   const checker = createCertificateChecker({ maxBytes: cfg.config.maxCertBytes });
   const resources = loadResources();
   const bot = createBot({ resources, verify: checker.verify, maxFileBytes: cfg.config.maxCertBytes });
-  const app = await buildApp({ config: cfg.config, store: s, bot, resources, ...options });
+  const app = await buildApp({ config: cfg.config, store: s, bot, resources, ...(isSql(s) ? { accounts: createAccounts(s.sql) } : {}), ...options });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;
   return {
