@@ -320,3 +320,21 @@ describe('persistence', () => {
     });
   });
 });
+
+describe('typed answers at the SII sign-in goal', () => {
+  it('understands "enable certificate login" and "olvidé mi clave" as the two goals, in either language', async () => {
+    const cases = [
+      ['en', 'enable certificate login', 'centralized'],
+      ['en', 'forgot my password', 'emailAccess'],
+      ['es', 'ingresar con certificado', 'centralized'],
+      ['es', 'olvidé mi clave', 'emailAccess'],
+    ] as const;
+    for (const [locale, text, step] of cases) {
+      const d = driver(locale);
+      await d.send(locale === 'en' ? "I can't get SII's provisional code" : 'no me llega el código provisorio del SII');
+      expect(d.where()).toEqual({ flow: 'sii.enable-certificate-login', step: 'goal' });
+      await d.send(text);
+      expect(d.where().step).toBe(step);
+    }
+  });
+});
