@@ -9,8 +9,13 @@ import type { OutboxPayload } from './service.ts';
 export type PostReplies = (payload: OutboxPayload, conversationId: string) => Promise<void>;
 
 export interface OutboxWorker {
-  /** Post a row just written by this process, then mark it delivered. Never throws: a failure is left to the sweep. */
-  deliver(id: number, conversationId: string, payload: OutboxPayload): Promise<void>;
+  /**
+   * Post a row just written by this process, in the background, then mark it delivered. A failure
+   * is logged and left to the sweep. No row (an empty answer): nothing to do.
+   */
+  deliver(id: number | undefined, conversationId: string, payload: OutboxPayload): void;
+  /** Every delivery started so far has finished (tests, shutdown). */
+  idle(): Promise<void>;
   /** Take over rows whose lease ran out and post them; returns how many were delivered. */
   sweep(): Promise<number>;
   /** Sweep now and every `intervalMs` until `stop()`. */
@@ -59,13 +64,14 @@ export function createOutboxWorker({
     return flushing;
   }
 
-  async function deliver(id: number, conversationId: string, payload: OutboxPayload): Promise<void> {
-    try {
-      await post(payload, conversationId);
-      await markDelivered(id);
-    } catch (err) {
-      onError(err, { outboxId: id, conversationId, gaveUp: false });
-    }
+  const inFlight = new Set<Promise<void>>();
+  function deliver(id: number | undefined, conversationId: string, payload: OutboxPayload): void {
+    if (id === undefined) return;
+    const p = post(payload, conversationId)
+      .then(() => markDelivered(id))
+      .catch((err: unknown) => onError(err, { outboxId: id, conversationId, gaveUp: false }))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
   }
 
   async function sweepOnce(): Promise<number> {
@@ -95,6 +101,9 @@ export function createOutboxWorker({
 
   return {
     deliver,
+    async idle() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
     sweep,
     start() {
       const tick = () => {
@@ -107,6 +116,7 @@ export function createOutboxWorker({
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
       await running?.catch(() => 0);
       await flushing?.catch(() => undefined);
     },

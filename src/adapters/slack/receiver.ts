@@ -6,6 +6,7 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { verifySlackRequest } from '@slack/bolt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { within } from '../channel.ts';
 
 export interface FastifyReceiverOptions {
   signingSecret: string;
@@ -124,23 +125,13 @@ export class FastifyReceiver implements Receiver {
       ...(typeof retryReason === 'string' ? { retryReason } : {}),
     };
 
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.ackTimeoutMs);
-    });
-    const processing = this.bolt.processEvent(event).then(() => 'done' as const);
     try {
-      const outcome = await Promise.race([processing, deadline]);
-      if (outcome === 'late') {
-        // The work goes on; Slack gets its answer in time. A failure now is logged by Bolt's error handler.
-        processing.catch(() => undefined);
-      }
+      // A failure after the deadline is Bolt's error handler's to log; Slack already has its answer.
+      await within(this.bolt.processEvent(event), this.ackTimeoutMs, () => undefined);
     } catch (err) {
       // The turn failed before it was committed: say so, and Slack will deliver the event again.
       req.log.error({ err, type: body.type }, 'slack event failed');
       return reply.code(500).send({ ok: false, error: 'processing_failed' });
-    } finally {
-      clearTimeout(timer);
     }
     if (acked && ackBody !== undefined && ackBody !== '') return reply.send(ackBody);
     return reply.code(200).send();

@@ -7,10 +7,9 @@ import { App, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
-import type { OutboxPayload, SendResult } from '../../chat/service.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
 import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
-import { type ChannelDeps } from '../channel.ts';
+import { createChannelTurns, type ChannelDeps } from '../channel.ts';
 import { downloadFile } from '../download.ts';
 import {
   encodeModalContext,
@@ -157,17 +156,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     ...(outboxIntervalMs !== undefined ? { intervalMs: outboxIntervalMs } : {}),
     onError: (err, ctx) => log.error({ err, ...ctx, channel: 'slack' }, ctx.gaveUp ? 'slack reply dropped after retries' : 'slack reply not posted yet'),
   });
-  const pending = new Set<Promise<void>>();
-  const track = (p: Promise<void>) => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-  };
-
-  /** Post a committed turn's answer now; if this fails or the process dies, the outbox sweep posts it. */
-  function deliver(conversationId: string, outboxId: number | undefined, payload: OutboxPayload): void {
-    if (outboxId === undefined || payload.messages.length === 0) return;
-    track(outbox.deliver(outboxId, conversationId, payload));
-  }
+  const runTurn = createChannelTurns({ channel: 'slack', chat, outbox, log });
 
   async function localeOf(user: string): Promise<Locale> {
     try {
@@ -203,49 +192,9 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     return { type: 'file-refused', name, reason: got.reason, ...(got.size !== undefined ? { size: got.size } : {}) };
   }
 
-  /** One turn: find or open the conversation, apply the input once, hand the answer to the outbox. */
-  async function turn(args: {
-    key: string;
-    user: string;
-    messageId: string;
-    target: SlackTarget;
-    continueOnly?: boolean;
-    /** The input takes work to fetch (a file): check for a redelivery first. */
-    costly?: boolean;
-    inbound: () => Promise<Inbound | undefined>;
-  }): Promise<void> {
-    const { key, user, messageId, target } = args;
-    let conv = await chat.find('slack', key);
-    if (!conv && args.continueOnly) return;
-    // A redelivered file: skip the download before the inbox would refuse the turn anyway.
-    if (args.costly && (await chat.seen('slack', messageId))) return;
-    const inbound = await args.inbound();
-    const reply = { target };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (!conv) {
-        const opened = await chat.open({ channel: 'slack', channelKey: key, locale: await localeOf(user), ...(inbound ? { inbound } : {}), messageId, reply });
-        if (opened.created) {
-          log.debug({ conversationId: opened.id, channel: 'slack', messageId, opened: true }, 'turn');
-          deliver(opened.id, opened.outboxId, { target, locale: opened.state.locale, messages: opened.outbound });
-          return;
-        }
-        conv = opened;
-      }
-      const r: SendResult = await chat.send(conv.id, inbound ?? { type: 'command', command: 'help' }, { messageId, channel: 'slack', reply });
-      if (r.ok) {
-        log.debug({ conversationId: conv.id, channel: 'slack', messageId, duplicate: r.duplicate }, 'turn');
-        if (!r.duplicate) deliver(conv.id, r.outboxId, { target, locale: r.locale, messages: r.outbound });
-        return;
-      }
-      // Deleted since (retention): this message opens a new conversation.
-      if (r.code === 'conversation.missing' && !args.continueOnly) {
-        conv = undefined;
-        continue;
-      }
-      // Thrown, so Slack's redelivery retries the turn (the inbox keeps it from applying twice).
-      throw new Error(`slack turn not applied: ${r.code}`);
-    }
-  }
+  /** A bare mention opens the conversation (the greeting) or, in one that exists, shows where we are. */
+  const turn = (args: { key: string; user: string; messageId: string; target: SlackTarget; continueOnly?: boolean; costly?: boolean; inbound: () => Promise<Inbound | undefined> }) =>
+    runTurn({ ...args, locale: () => localeOf(args.user), whenEmpty: { open: true, existing: { type: 'command', command: 'help' } } });
 
   const messageTurn = (m: SlackMessage) =>
     turn({
@@ -273,7 +222,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     if (a.message && conv) {
       // The pressed message keeps the answer and loses its buttons, in order with the reply that follows.
       const blocks = answered(a.message.blocks as never, a.label, tOf(conv.state.locale));
-      track(sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed')));
+      void sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed'));
     }
     await turn({ ...a, continueOnly: true, inbound: async () => ({ type: 'choice', id: a.value }) });
   });
@@ -304,7 +253,7 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
   log.info({ channel: 'slack', mode: config.appToken ? 'socket' : 'http' }, 'slack adapter on');
 
   const idle = async () => {
-    while (pending.size > 0) await Promise.all([...pending]);
+    await outbox.idle();
     await sender.idle();
   };
   return {

@@ -10,7 +10,7 @@ import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
 import type { OutboxPayload } from '../../chat/service.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
 import type { Rendered } from '../../conversation/render.ts';
-import { createKeyedQueue, type ChannelDeps } from '../channel.ts';
+import { createChannelTurns, createKeyedQueue, within, type ChannelDeps } from '../channel.ts';
 import { parseSubmit, toTeamsMessages, type TeamsT } from './cards.ts';
 import { downloadAttachment, FILE_DOWNLOAD_INFO } from './download.ts';
 
@@ -107,17 +107,9 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
     ...(outboxIntervalMs !== undefined ? { intervalMs: outboxIntervalMs } : {}),
     onError: (err, ctx) => log.error({ err, ...ctx, channel: 'teams' }, ctx.gaveUp ? 'teams reply dropped after retries' : 'teams reply not sent yet'),
   });
-  const pending = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    pending.add(p);
-    void p.finally(() => pending.delete(p)).catch(() => undefined);
-    return p;
-  };
-
-  function deliver(conversationId: string, outboxId: number | undefined, payload: OutboxPayload): void {
-    if (outboxId === undefined || payload.messages.length === 0) return;
-    void track(outbox.deliver(outboxId, conversationId, payload));
-  }
+  const runTurn = createChannelTurns({ channel: 'teams', chat, outbox, log });
+  /** Turns running (a turn may outlive the request that started it). */
+  const running = new Set<Promise<unknown>>();
 
   /** What the customer did, as an inbound message; undefined: nothing for us (a reaction, an empty card). */
   async function inboundOf(a: Partial<Activity>): Promise<Inbound | undefined> {
@@ -135,32 +127,20 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
     return text ? { type: 'text', text } : undefined;
   }
 
+  /** An install greets a new conversation only; an activity with nothing in it changes nothing. */
   async function turn(a: Partial<Activity>, greetOnly: boolean): Promise<void> {
     const key = teamsKey(a);
     const messageId = a.id;
     if (!key || !messageId) return;
-    const reference = TurnContext.getConversationReference(a);
-    const reply = { target: reference };
-    let conv = await chat.find('teams', key);
-    if (greetOnly && conv) return;
-    // A redelivered file: skip the download before the inbox would refuse the turn anyway.
-    const costly = (a.attachments ?? []).some((x) => x.contentType === FILE_DOWNLOAD_INFO);
-    if (costly && (await chat.seen('teams', messageId))) return;
-    const inbound = greetOnly ? undefined : await inboundOf(a);
-    if (!greetOnly && !inbound) return;
-    if (!conv) {
-      const opened = await chat.open({ channel: 'teams', channelKey: key, locale: localeFromTeams(a.locale), ...(inbound ? { inbound } : {}), messageId, reply });
-      if (opened.created) {
-        log.debug({ conversationId: opened.id, channel: 'teams', messageId, opened: true }, 'turn');
-        return deliver(opened.id, opened.outboxId, { target: reference, locale: opened.state.locale, messages: opened.outbound });
-      }
-      conv = opened;
-    }
-    if (!inbound) return;
-    const r = await chat.send(conv.id, inbound, { messageId, channel: 'teams', reply });
-    if (!r.ok) throw new Error(`teams turn not applied: ${r.code}`);
-    log.debug({ conversationId: conv.id, channel: 'teams', messageId, duplicate: r.duplicate }, 'turn');
-    if (!r.duplicate) deliver(conv.id, r.outboxId, { target: reference, locale: r.locale, messages: r.outbound });
+    await runTurn({
+      key,
+      messageId,
+      target: TurnContext.getConversationReference(a),
+      locale: () => localeFromTeams(a.locale),
+      costly: (a.attachments ?? []).some((x) => x.contentType === FILE_DOWNLOAD_INFO),
+      inbound: async () => (greetOnly ? undefined : inboundOf(a)),
+      whenEmpty: { open: greetOnly },
+    });
   }
 
   async function logic(context: TurnContext): Promise<void> {
@@ -179,16 +159,10 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
       await context.sendActivity({ type: 'message', text: tOf(conv?.state.locale ?? localeFromTeams(a.locale))('checking'), textFormat: 'plain' });
     }
     // Teams gets its answer once the turn is committed, or after the deadline with the work going on.
-    const work = track(turn(a, false));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), ackTimeoutMs);
-    });
-    try {
-      if ((await Promise.race([work, late])) === 'late') work.catch((err: unknown) => log.error({ err, channel: 'teams' }, 'teams turn failed late'));
-    } finally {
-      clearTimeout(timer);
-    }
+    const work = turn(a, false);
+    running.add(work);
+    void work.finally(() => running.delete(work)).catch(() => undefined);
+    await within(work, ackTimeoutMs, (err) => log.error({ err, channel: 'teams' }, 'teams turn failed late'));
   }
 
   // Bot Framework's own traffic, authenticated by its JWT: not throttled per address.
@@ -209,7 +183,8 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
   log.info({ channel: 'teams', auth: config.appId ? 'on' : 'off (local mode)' }, 'teams adapter on');
 
   const idle = async () => {
-    while (pending.size > 0) await Promise.all([...pending].map((p) => p.catch(() => undefined)));
+    while (running.size > 0) await Promise.all([...running].map((p) => p.catch(() => undefined)));
+    await outbox.idle();
     await queue.idle();
   };
   return {
