@@ -179,7 +179,7 @@ describe('Slack adapter', () => {
     const key = w.thread ? `T0LLAVERO:${w.channel}:${w.thread}` : `T0LLAVERO:${w.channel}`;
     const rec = await store.findByChannelKey('slack', key);
     if (!rec) throw new Error(`no conversation ${key}`);
-    return JSON.stringify(await store.transcript(rec.id));
+    return (await store.transcript(rec.id)).map((m) => JSON.stringify(m.body)).join('\n');
   }
 
   it('answers Slack\'s URL verification challenge', async () => {
@@ -316,8 +316,9 @@ describe('Slack adapter', () => {
     expect(report).toBeDefined();
     expect(JSON.stringify(report?.blocks)).toMatch(/❌/);
     expect(everything(w)).toMatch(/pruebas|sandbox/i);
-    expect(await transcriptOf(w)).not.toContain('5678');
-    expect(JSON.stringify(fake.calls.filter((c) => c.method !== 'views.open'))).not.toContain('5678');
+    // The PIN as a word: ids and timestamps may contain any four digits.
+    expect(await transcriptOf(w)).not.toMatch(/\b5678\b/);
+    expect(everything(w)).not.toMatch(/\b5678\b/);
     // The fix the report offers: generate a production key.
     await click(w, /llave/i);
     expect(lastText(w)).toMatch(/Hacienda/);
@@ -333,7 +334,7 @@ describe('Slack adapter', () => {
     await say(w, '1111');
     expect(everything(w)).toMatch(/bórrelo del historial/);
     expect(everything(w)).toMatch(/3 intentos/);
-    expect(await transcriptOf(w)).not.toContain('1111');
+    expect(await transcriptOf(w)).not.toMatch(/\b1111\b/);
     expect(await transcriptOf(w)).toContain('••••');
   });
 
