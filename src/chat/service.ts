@@ -60,7 +60,7 @@ export interface ChatService {
   open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound; messageId?: string; reply?: ReplyTo }): Promise<OpenResult>;
   send(id: string, inbound: Inbound, opts?: { messageId?: string; channel?: Channel; reply?: ReplyTo }): Promise<SendResult>;
   /** A channel's conversation by its key (a Slack DM or thread), if it exists. */
-  find(channel: Channel, channelKey: string): Promise<{ id: string; state: ConversationState; replyTo?: unknown } | undefined>;
+  find(channel: Channel, channelKey: string): Promise<{ id: string; state: ConversationState } | undefined>;
   /** Whether a channel message id was already applied (to skip re-fetching a redelivered file). */
   seen(channel: Channel, messageId: string): Promise<boolean>;
   history(id: string, limit?: number): Promise<HistoryItem[]>;
@@ -273,7 +273,7 @@ export function createChatService({
     if (!found) return undefined;
     byKey.set(keyOf(channel, channelKey), found.id);
     if (byKey.size > cacheSize) byKey.delete(byKey.keys().next().value as string);
-    return { id: found.id, state: found.state, ...(found.replyTo !== undefined ? { replyTo: found.replyTo } : {}) };
+    return { id: found.id, state: found.state };
   }
 
   return {

@@ -29,7 +29,7 @@ type S = Step<Context>;
 const GET_NEW = { id: 'get-new', label: 'sii:centralize.choice.get-new' } as const;
 const START_OVER = { id: 'start-over', label: 'sii:centralize.choice.start-over' } as const;
 
-const navigation = (state: string): S => navigationStep('sii:centralize')<Context>(state);
+const navigation = (state: string): S => navigationStep('sii:centralize', state);
 
 const menuFailed = (step: MenuStep) => ({ target: 'menuTrouble', actions: { type: 'noteMenu', params: { step } } }) as const;
 

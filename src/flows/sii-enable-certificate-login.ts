@@ -27,7 +27,7 @@ type S = Step<Context>;
 
 const NEW_CODE = { id: 'new-code', label: 'sii:login.choice.new-code' } as const;
 
-const navigation = (state: string): S => navigationStep('sii:login')<Context>(state);
+const navigation = (state: string): S => navigationStep('sii:login', state);
 
 export const machine = setup({
   types: {

@@ -30,12 +30,10 @@ export const CONTINUE: ChoiceOption = { id: 'continue', label: 'common:choice.co
  * A "did it work?" step of a source procedure, its texts under `<prefix>.<state>`: worked moves
  * on, failed or an error goes to the state's trouble step.
  */
-export const navigationStep =
-  (prefix: string) =>
-  <C>(state: string): Step<C> => ({
-    prompt: `${prefix}.${state}.prompt`,
-    help: `${prefix}.${state}.help`,
-    expects: 'choice',
-    choices: DID_IT_WORK,
-    canFail: true,
-  });
+export const navigationStep = <C>(prefix: string, state: string): Step<C> => ({
+  prompt: `${prefix}.${state}.prompt`,
+  help: `${prefix}.${state}.help`,
+  expects: 'choice',
+  choices: DID_IT_WORK,
+  canFail: true,
+});
