@@ -9,7 +9,11 @@ import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import { randomUUID } from 'node:crypto';
 import type { Accounts } from './accounts/accounts.ts';
 import type { Bot } from './bot.ts';
-import { createChatService, type ChatService } from './chat/service.ts';
+import { createChatService, type ChatService, type OutboxPayload } from './chat/service.ts';
+import { availabilityOf } from './handoff/availability.ts';
+import { createNoticeHub, type NoticeHub } from './chat/notices.ts';
+import type { OutboxWorker } from './chat/outbox.ts';
+import type { Channel } from './store/port.ts';
 import type { Config } from './config.ts';
 import { createFileHolds } from './conversation/file-hold.ts';
 import type { Resources } from './i18n/resources.ts';
@@ -39,6 +43,7 @@ export interface App {
   chat: ChatService;
   connections: Connections;
   metrics: Metrics;
+  notices: NoticeHub;
   slack?: SlackAdapter;
   teams?: TeamsAdapter;
   /**
@@ -105,11 +110,18 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
       return { length: q.handoffWaiting, oldestAgeSeconds: q.oldestHandoffAt === undefined ? 0 : Math.max(0, (now() - q.oldestHandoffAt) / 1000), outboxPending: q.outboxPending };
     },
   });
+  const notices = await createNoticeHub(store, { onError: (err) => server.log.error({ err }, 'notice subscriber failed') });
+  server.addHook('onClose', async () => notices.close());
+  /** Outbox workers of the channels on here, so an agent's reply to Slack or Teams is posted at once. */
+  const outboxes = new Map<Channel, OutboxWorker>();
   const chat = createChatService({
     store,
     bot,
     holds,
     now,
+    availability: availabilityOf(config.agentHours),
+    deliver: (channel: Channel, id: number, conversationId: string, payload: OutboxPayload) => outboxes.get(channel)?.deliver(id, conversationId, payload),
+    onNoticeError: (err) => server.log.warn({ err }, 'notice not sent'),
     onTurn: (t) => {
       metrics.turn(t.channel, t.flow, t.ms / 1000);
       for (const e of t.events) {
@@ -126,6 +138,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
     resources,
     now,
     allowedOrigins: config.widgetOrigins,
+    notices,
     messageBurst: config.chatBurst,
     messagesPerSecond: config.chatPerSecond,
   });
@@ -134,6 +147,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
   if (config.slack) {
     slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, onRefused: (reason) => metrics.refused('slack', reason), ...slackOptions });
     const adapter = slackAdapter;
+    outboxes.set('slack', adapter.outbox);
     server.addHook('onClose', async () => adapter.close());
   } else {
     server.log.info({ channel: 'slack' }, 'slack adapter off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
@@ -143,6 +157,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
   if (config.teams) {
     teamsAdapter = await teams(server, { config: config.teams, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, ...teamsOptions });
     const adapter = teamsAdapter;
+    outboxes.set('teams', adapter.outbox);
     server.addHook('onClose', async () => adapter.close());
   } else {
     server.log.info({ channel: 'teams' }, 'teams adapter off: set MicrosoftAppId and MicrosoftAppPassword (or TEAMS_LOCAL=1 for the Bot Framework Emulator)');
@@ -150,7 +165,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
 
   if (accounts) {
     await authRoutes(server, { accounts });
-    await agentRoutes(server, { accounts, store, now });
+    await agentRoutes(server, { accounts, store, chat, notices, resources, t: bot.translator.t, now });
     await adminRoutes(server, { accounts });
   }
 
@@ -189,6 +204,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
     chat,
     connections: web.connections,
     metrics,
+    notices,
     shutdown, ...(slackAdapter ? { slack: slackAdapter } : {}),
     ...(teamsAdapter ? { teams: teamsAdapter } : {}),
   };

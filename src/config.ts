@@ -3,6 +3,7 @@
  * zod schema, as one frozen object whose JSON form hides the secrets. `.env.example` documents them.
  */
 import { z } from 'zod';
+import { parseHours, type BusinessHours } from './handoff/hours.ts';
 
 export interface SlackConfig {
   botToken: string;
@@ -50,6 +51,11 @@ export interface Config {
   slack?: SlackConfig;
   /** Present when Teams is configured: authenticated (an App ID) or the Emulator's local mode. */
   teams?: TeamsConfig;
+  /**
+   * When agents take a handoff: per country (CL, CR), else `default`; none for a country: agents
+   * always available there. Outside them a customer asking for a person is told when agents are back.
+   */
+  agentHours: { default?: BusinessHours; CL?: BusinessHours; CR?: BusinessHours };
 }
 
 export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; problems: string[] };
@@ -67,6 +73,15 @@ const int = (fallback: number, min: number, max: number) =>
     z.number({ invalid_type_error: `expected a whole number from ${min} to ${max}` }).refine((n) => Number.isInteger(n) && n >= min && n <= max, `expected a whole number from ${min} to ${max}`),
   );
 const flag = opt(z.enum(['0', '1', 'true', 'false'], { errorMap: () => ({ message: 'expected 1 or 0' }) }));
+/** "America/Santiago mon-fri 09:00-18:00, sat 09:00-13:00"; parseHours names what is wrong. */
+const hours = opt(
+  z.string().transform((spec, ctx): BusinessHours => {
+    const r = parseHours(spec);
+    if (r.ok) return r.value;
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: r.problem });
+    return z.NEVER;
+  }),
+);
 
 const Env = z
   .object({
@@ -97,6 +112,9 @@ const Env = z
     MicrosoftAppType: opt(z.enum(APP_TYPES, { errorMap: () => ({ message: `expected one of ${APP_TYPES.join(', ')}` }) })),
     MicrosoftAppTenantId: opt(z.string()),
     TEAMS_LOCAL: flag,
+    AGENT_HOURS: hours,
+    AGENT_HOURS_CL: hours,
+    AGENT_HOURS_CR: hours,
   });
 
 /**
@@ -220,6 +238,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),
+    agentHours: {
+      ...(e.AGENT_HOURS ? { default: e.AGENT_HOURS } : {}),
+      ...(e.AGENT_HOURS_CL ? { CL: e.AGENT_HOURS_CL } : {}),
+      ...(e.AGENT_HOURS_CR ? { CR: e.AGENT_HOURS_CR } : {}),
+    },
   };
   // Non-enumerable: spreading or comparing the config ignores it; JSON.stringify and loggers use it.
   Object.defineProperty(config, 'toJSON', { value: () => printable(config), enumerable: false });

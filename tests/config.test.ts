@@ -58,6 +58,33 @@ describe('proxies', () => {
   });
 });
 
+describe("agents' business hours", () => {
+  it('are absent unless set (agents always available), and per country override the default', () => {
+    const none = readConfig({});
+    expect(none.ok && none.config.agentHours).toEqual({});
+    const r = readConfig({ AGENT_HOURS: 'America/Santiago mon-fri 09:00-18:00', AGENT_HOURS_CR: 'America/Costa_Rica lun-vie 08:00-17:00, sáb 08:00-12:00', AGENT_HOURS_CL: '' });
+    expect(r.ok && r.config.agentHours).toEqual({
+      default: { timeZone: 'America/Santiago', windows: [{ days: [1, 2, 3, 4, 5], from: 540, to: 1080 }] },
+      CR: {
+        timeZone: 'America/Costa_Rica',
+        windows: [
+          { days: [1, 2, 3, 4, 5], from: 480, to: 1020 },
+          { days: [6], from: 480, to: 720 },
+        ],
+      },
+    });
+  });
+
+  it('refuse a bad value at start, naming the variable and the mistake, with the other problems', () => {
+    expect(problems({ AGENT_HOURS_CL: 'Mars/Base mon-fri 09:00-18:00' })).toEqual(['AGENT_HOURS_CL: unknown time zone "Mars/Base"']);
+    expect(problems({ AGENT_HOURS: 'America/Santiago mon-fri 9-18', AGENT_HOURS_CR: 'America/Costa_Rica lun-vie 17:00-08:00', PORT: 'eighty' })).toEqual([
+      expect.stringMatching(/^PORT:/),
+      'AGENT_HOURS: bad hours "9-18" (use HH:MM-HH:MM)',
+      expect.stringMatching(/^AGENT_HOURS_CR: window ends before it starts/),
+    ]);
+  });
+});
+
 describe('printing the configuration', () => {
   it('shows no secret: tokens, passwords and the database password are masked', () => {
     const r = readConfig({

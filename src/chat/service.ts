@@ -6,17 +6,20 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Bot } from '../bot.ts';
-import type { TranscriptEntry } from '../conversation/engine.ts';
+import type { QueueOutlook, StaffAction, StaffError, TranscriptEntry } from '../conversation/engine.ts';
+import type { Country } from '../certs/report.ts';
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { FileHolds } from '../conversation/file-hold.ts';
 import type { Inbound, Locale } from '../conversation/messages.ts';
 import type { Rendered } from '../conversation/render.ts';
 import type { ConversationState } from '../conversation/state.ts';
-import type { Channel, ConversationRecord, Store, TranscriptMessage } from '../store/port.ts';
+import type { Channel, ConversationRecord, Notice, Store, TranscriptMessage } from '../store/port.ts';
 
 export interface HistoryItem {
   direction: 'in' | 'out';
   at: number;
+  /** Transcript order (and the cursor for lines pushed later). */
+  seq: number;
   /** Inbound: what the customer sent, secrets as `••••`. */
   text?: string;
   /** Outbound: the rendered message. */
@@ -55,6 +58,17 @@ export interface OutboxPayload {
   messages: Rendered[];
 }
 
+/** What an agent's action came to: done (with the row to post on Slack or Teams), or refused as a value. */
+export type StaffOutcome =
+  | { ok: true; state: ConversationState; changed: boolean }
+  | { ok: false; code: StaffError | 'conversation.missing' | 'conversation.busy'; agent?: { id: string; name: string } };
+
+/** Agents' hours for a country at an instant: open, or when they are back (in which time zone). */
+export type Availability = (country: Country | undefined, now: number) => { open: boolean; reopensAt?: number; timeZone?: string };
+
+/** A transcript line written by staff (an agent's reply, "X joined", the bot's step after a return): pushed to the customer. */
+export const STAFF_MARK = 'staff';
+
 export interface ChatService {
   /** Resume by web chat token or channel key, or start a new conversation. */
   open(args: { channel: Channel; token?: string; channelKey?: string; locale: Locale; inbound?: Inbound; messageId?: string; reply?: ReplyTo }): Promise<OpenResult>;
@@ -68,6 +82,10 @@ export interface ChatService {
   replay(state: ConversationState): Rendered[];
   /** Every turn accepted so far has finished (shutdown). */
   idle(): Promise<void>;
+  /** An agent's action on a conversation: claim, reply, back to the bot, transfer, close. */
+  staff(id: string, action: StaffAction): Promise<StaffOutcome>;
+  /** Lines staff wrote to the customer after `after` (a transcript seq), for the customer's open web chat. */
+  staffLines(id: string, after: number): Promise<Array<{ seq: number; body: Rendered }>>;
 }
 
 /** What a committed turn reports to observers (metrics): no content, only where and how long. */
@@ -91,6 +109,15 @@ export interface ChatServiceOptions {
   /** How long the process that wrote an outbox row has to post it before another may. */
   outboxLeaseMs?: number;
   onTurn?: (t: TurnObservation) => void;
+  /** Business hours, for telling a customer joining the queue when agents are back. Absent: always open. */
+  availability?: Availability;
+  /**
+   * Post an outbox row written by a staff action now (the channel adapter's worker), rather than
+   * at the next sweep. Absent (no adapter for the channel here): the sweep posts it.
+   */
+  deliver?: (channel: Channel, outboxId: number, conversationId: string, payload: OutboxPayload) => void;
+  /** A notice could not be sent (LISTEN/NOTIFY): logged; consoles catch up on their next poll. */
+  onNoticeError?: (err: unknown) => void;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -120,7 +147,25 @@ export function createChatService({
   cacheSize = 10_000,
   outboxLeaseMs = 120_000,
   onTurn = () => {},
+  availability,
+  deliver = () => {},
+  onNoticeError = () => {},
 }: ChatServiceOptions): ChatService {
+  const outlook = async ({ country, since }: { country?: Country; since: number }): Promise<QueueOutlook> => {
+    const at = now();
+    const q = await store.handoffOutlook({ since, now: at });
+    const hours = availability?.(country, at) ?? { open: true };
+    return { ...q, ...hours };
+  };
+
+  /** Tell consoles (every instance) that a conversation with a person moved on. */
+  function announce(id: string, before: ConversationState | undefined, after: ConversationState, push = false): void {
+    if (!before?.handoff && !after.handoff && !push) return;
+    const queue = before?.handoff?.status !== after.handoff?.status || before?.handoff?.agent?.id !== after.handoff?.agent?.id || (before?.handoff === undefined) !== (after.handoff === undefined);
+    const n: Notice = { conversationId: id, ...(queue ? { queue: true } : {}), ...(push ? { push: true } : {}) };
+    store.notify(n).catch(onNoticeError);
+  }
+
   const queues = new Map<string, Promise<unknown>>();
   /**
    * The last state this process committed, per conversation (least recently used dropped first).
@@ -182,7 +227,7 @@ export function createChatService({
     const newToken = channel === 'webchat' ? randomBytes(24).toString('base64url') : undefined;
     const at = now();
     const first = inbound ?? { type: 'command', command: 'start' };
-    const r = await bot.engine.turn(undefined, first, { now: at, locale, hold: holds.forConversation(id) });
+    const r = await bot.engine.turn(undefined, first, { now: at, locale, hold: holds.forConversation(id), outlook });
     const outbound = bot.render(r.outbound, r.state.locale);
     const created = await store.createConversation({
       id,
@@ -198,6 +243,7 @@ export function createChatService({
     });
     if (created.ok) {
       onTurn({ channel, flow: r.state.flow.id, ms: now() - at, events: r.events });
+      announce(id, undefined, r.state);
       remember(id, { state: r.state, version: created.version });
       if (channelKey) byKey.set(keyOf(channel, channelKey), id);
     }
@@ -222,7 +268,7 @@ export function createChatService({
         }
         // A redelivered message is caught by the inbox row written with the turn (below).
         const at = now();
-        const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id) });
+        const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id), outlook });
         const outbound = bot.render(r.outbound, r.state.locale);
         const shown = describeInbound(r.transcript, labelIn(conv.state.locale));
         const res = await store.commitTurn({
@@ -238,6 +284,7 @@ export function createChatService({
         if (res.ok) {
           onTurn({ channel: opts.channel ?? 'webchat', flow: r.state.flow.id, ms: now() - started, events: r.events });
           remember(id, { state: r.state, version: res.version });
+          announce(id, conv.state, r.state);
           return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale, ...(res.outboxId !== undefined ? { outboxId: res.outboxId } : {}) } as const;
         }
         recent.delete(id);
@@ -260,9 +307,55 @@ export function createChatService({
     const items = await store.transcript(id, { limit });
     return items.map((m) =>
       m.direction === 'in'
-        ? { direction: 'in', at: m.at, text: String((m.body as { display?: string }).display ?? '') }
-        : { direction: 'out', at: m.at, body: m.body as Rendered },
+        ? { direction: 'in', seq: m.seq, at: m.at, text: String((m.body as { display?: string }).display ?? '') }
+        : { direction: 'out', seq: m.seq, at: m.at, body: m.body as Rendered },
     );
+  }
+
+  async function staff(id: string, action: StaffAction): Promise<StaffOutcome> {
+    return serialize(id, async () => {
+      for (let attempt = 0; attempt <= maxRetries; attempt++) {
+        // Always the stored row: another instance may have claimed it a moment ago.
+        const conv = await store.getConversation(id);
+        if (!conv) return { ok: false, code: 'conversation.missing' } as const;
+        const at = now();
+        const r = bot.engine.staff(conv.state, action, { now: at });
+        if (!r.ok) return r;
+        if (!r.changed) return { ok: true, state: conv.state, changed: false } as const;
+        const outbound = bot.render(r.outbound, r.state.locale);
+        const posted = (conv.channel === 'slack' || conv.channel === 'teams') && conv.replyTo !== undefined && outbound.length > 0;
+        const payload: OutboxPayload = { target: conv.replyTo, locale: r.state.locale, messages: outbound };
+        const res = await store.commitTurn({
+          conversationId: id,
+          expectedVersion: conv.version,
+          state: r.state,
+          messages: outbound.map((body) => ({ direction: 'out' as const, body: { ...body, via: STAFF_MARK }, at })),
+          events: r.events,
+          ...(posted ? { outbox: { channel: conv.channel, payload, leaseUntil: at + outboxLeaseMs } } : {}),
+        });
+        if (res.ok) {
+          remember(id, { state: r.state, version: res.version });
+          if (res.outboxId !== undefined) deliver(conv.channel, res.outboxId, id, payload);
+          onTurn({ channel: conv.channel, flow: r.state.flow.id, ms: now() - at, events: r.events });
+          announce(id, conv.state, r.state, outbound.length > 0);
+          return { ok: true, state: r.state, changed: true } as const;
+        }
+        recent.delete(id);
+        if (res.code === 'conversation.missing') return { ok: false, code: 'conversation.missing' } as const;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
+      }
+      return { ok: false, code: 'conversation.busy' } as const;
+    });
+  }
+
+  async function staffLines(id: string, after: number): Promise<Array<{ seq: number; body: Rendered }>> {
+    const lines = await store.transcript(id, { after, limit: 200 });
+    return lines
+      .filter((m) => m.direction === 'out' && (m.body as { via?: unknown } | null)?.via === STAFF_MARK)
+      .map((m) => {
+        const { via: _via, ...body } = m.body as Rendered & { via?: unknown };
+        return { seq: m.seq, body: body as Rendered };
+      });
   }
 
   async function find(channel: Channel, channelKey: string) {
@@ -282,6 +375,8 @@ export function createChatService({
     find,
     seen: (channel, messageId) => store.inboxSeen(channel, messageId),
     history,
+    staff,
+    staffLines,
     replay: (state) => bot.render(bot.engine.replay(state), state.locale),
     idle: async () => {
       while (queues.size > 0) await Promise.all([...queues.values()]);

@@ -22,10 +22,11 @@ import {
   type Step,
 } from '../flows/step.ts';
 import type { AnalyticsEvent, AnalyticsName } from './events.ts';
-import { currentCall, currentStep, pathOf, restore, save, startFlow, type CurrentStep } from './flow-snapshot.ts';
-import type { Command, FileRefusal, HandoffReason, Inbound, Locale, Outbound } from './messages.ts';
+import { currentCall, currentStep, hasPath, pathOf, restore, save, startFlow, valueOf, type CurrentStep } from './flow-snapshot.ts';
+import { CANCEL_HANDOFF, type Command, type FileRefusal, type HandoffReason, type Inbound, type Locale, type Outbound } from './messages.ts';
 import { MASK, looksSecret, redactText } from './redact.ts';
-import { TRAIL_LIMIT, type ConversationState, type SavedFlow } from './state.ts';
+import { TRAIL_LIMIT, type AgentRef, type ConversationState, type SavedFlow } from './state.ts';
+import type { Country } from '../certs/report.ts';
 import { matchChoice, matchCommand, routeIntent, type Lexicon } from './understand.ts';
 
 /** A file waiting for its PIN. Lives in memory at the edge, scoped to one conversation, never in the store. */
@@ -53,6 +54,22 @@ export interface EngineOptions {
   defaultLocale?: Locale;
 }
 
+/**
+ * What the customer is told on joining the queue: how many are ahead, how long people waited
+ * recently, and whether agents are working now. Read from the store by the edge.
+ */
+export interface QueueOutlook {
+  /** Conversations waiting that asked before this one. */
+  ahead: number;
+  /** Median wait (request → an agent took it) over recent claims; absent with too little history. */
+  typicalWaitMs?: number;
+  /** Agents' business hours: open now, or when they are back (absent: no opening in the coming week). */
+  open: boolean;
+  reopensAt?: number;
+  /** The time zone of those hours, for saying "back Monday 09:00". */
+  timeZone?: string;
+}
+
 export interface TurnContext {
   /** Now, in ms since epoch (injected clock). */
   now: number;
@@ -60,7 +77,32 @@ export interface TurnContext {
   locale?: Locale;
   /** Where this conversation's uploaded file waits for its PIN. Without one, uploads are refused. */
   hold?: FileHold;
+  /** The queue as the customer joins it. Without one, the customer is told they are queued, without a place. */
+  outlook?: (q: { country?: Country; since: number }) => Promise<QueueOutlook>;
 }
+
+/** What an agent does to a conversation from the console (or the Slack desk). */
+export type StaffAction =
+  | { type: 'claim'; agent: AgentRef }
+  | { type: 'reply'; agent: AgentRef; text: string }
+  /** Back to the bot: where the customer was, or at the start (or a chosen step) of a procedure. */
+  | { type: 'return'; agent: AgentRef; flow?: FlowId; step?: string }
+  /** To another agent, or (without `to`) back to the queue, keeping the customer's place. */
+  | { type: 'transfer'; agent: AgentRef; to?: AgentRef }
+  | { type: 'close'; agent: AgentRef; tag: string };
+
+export type StaffError =
+  | 'handoff.taken'
+  | 'handoff.not-yours'
+  | 'handoff.none'
+  | 'conversation.ended'
+  | 'return.unknown-step'
+  | 'reply.empty'
+  | 'reply.too-long';
+
+export type StaffResult =
+  | { ok: true; state: ConversationState; outbound: Outbound[]; events: AnalyticsEvent[]; changed: boolean }
+  | { ok: false; code: StaffError; agent?: AgentRef };
 
 /** How the customer's message goes into the transcript: secrets masked, files by name only. */
 export type TranscriptEntry =
@@ -90,6 +132,8 @@ export interface Engine {
   turn(state: ConversationState | undefined, inbound: Inbound, ctx: TurnContext): Promise<TurnResult>;
   /** The outbound messages that show the current step again (reconnecting clients). */
   replay(state: ConversationState): Outbound[];
+  /** An agent's action; refused as a value when it is not theirs to take. */
+  staff(state: ConversationState, action: StaffAction, ctx: { now: number }): StaffResult;
 }
 
 export function createEngine(options: EngineOptions): Engine {
@@ -115,6 +159,8 @@ export function createEngine(options: EngineOptions): Engine {
     out: Outbound[] = [];
     events: AnalyticsEvent[] = [];
     changed = false;
+    /** A handoff began (or the customer asked again, or needs reminding) in this turn: say where they stand in the queue. */
+    handoffNews: 'requested' | 'already' | 'status' | undefined;
     def: FlowDefinition;
     snap: AnyMachineSnapshot;
     constructor(
@@ -240,19 +286,32 @@ export function createEngine(options: EngineOptions): Engine {
       this.out.push({ type: 'end', key: 'common:end.goodbye' });
     }
 
+    /** Into the queue: the bot pauses where it is, and the customer's messages go to the agent. */
     requestHandoff(reason: HandoffReason): void {
       if (this.state.handoff) {
-        this.out.push({ type: 'handoff', key: 'common:handoff.already', reason: this.state.handoff.reason });
+        this.handoffNews ??= 'already';
         return;
       }
-      this.state = { ...this.state, handoff: { reason, at: this.ctx.now } };
+      this.state = { ...this.state, handoff: { reason, at: this.ctx.now, status: 'queued' } };
       this.changed = true;
       this.emit('handoff.requested', { data: { reason } });
-      this.out.push({ type: 'handoff', key: `common:handoff.requested.${reason}`, reason });
+      this.handoffNews = 'requested';
+    }
+
+    /** Out of the queue (or away from the agent), back to the bot at the step they were on. */
+    cancelHandoff(): void {
+      const h = this.state.handoff;
+      if (!h) return;
+      this.emit('handoff.cancelled', { data: { status: h.status ?? 'queued', waitMs: Math.max(0, this.ctx.now - h.at) } });
+      this.state = { ...this.state, handoff: undefined };
+      this.handoffNews = undefined;
+      this.changed = true;
     }
 
     /** Say what the current step says: its prompt with its buttons, or the request for a file or secret. */
     prompt(key?: Key): void {
+      // While a person has the conversation the bot says nothing of its own.
+      if (this.state.handoff) return;
       const cur = this.step;
       if (!cur) return;
       const { step } = cur;
@@ -374,6 +433,7 @@ export function createEngine(options: EngineOptions): Engine {
         }
       }
       await handle(t, inbound);
+      await announce(t);
       return t.result(transcript);
     } catch {
       // A bug, not bad input: keep the conversation exactly as it was. The edge logs it.
@@ -387,7 +447,117 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
+  const CANCEL_OPTION = [{ id: CANCEL_HANDOFF, label: 'common:handoff.cancel' }];
+
+  /** Tell the customer where they stand: queued (place, typical wait), outside hours (when agents are back), or with an agent. */
+  async function announce(t: Turn): Promise<void> {
+    const news = t.handoffNews;
+    const h = t.state.handoff;
+    if (!news || !h) return;
+    if (news === 'requested') t.out.push({ type: 'handoff', key: `common:handoff.requested.${h.reason}`, reason: h.reason });
+    if (h.status === 'assigned') {
+      t.say('common:handoff.with-agent', { name: h.agent?.name ?? '' });
+      return;
+    }
+    let o: QueueOutlook | undefined;
+    try {
+      o = await t.ctx.outlook?.({ country: t.state.country, since: h.at });
+    } catch {
+      // The queue could not be read: they are queued all the same, only without a place.
+      o = undefined;
+    }
+    if (o && !o.open) {
+      if (news === 'requested' && !h.email) {
+        t.state = { ...t.state, handoff: { ...h, awaitingEmail: true } };
+        t.changed = true;
+      }
+      const when = o.reopensAt === undefined ? undefined : formatWhen(o.reopensAt, t.state.locale, o.timeZone);
+      t.out.push({ type: 'choices', key: when ? 'common:handoff.closed' : 'common:handoff.closed-unknown', ...(when ? { params: { when } } : {}), options: CANCEL_OPTION });
+      return;
+    }
+    if (!o) {
+      t.out.push({ type: 'choices', key: 'common:handoff.queued-unknown', options: CANCEL_OPTION });
+      return;
+    }
+    const position = o.ahead + 1;
+    if (o.typicalWaitMs === undefined) {
+      t.out.push({ type: 'choices', key: 'common:handoff.queued', params: { position }, options: CANCEL_OPTION });
+      return;
+    }
+    const minutes = Math.max(1, Math.round(o.typicalWaitMs / 60_000));
+    t.out.push({ type: 'choices', key: 'common:handoff.queued-estimate', params: { position, minutes }, options: CANCEL_OPTION });
+  }
+
+  /** While a person has the conversation: messages are for them; "cancel" goes back to the bot; files and PINs are not taken. */
+  function waiting(t: Turn, inbound: Inbound): void {
+    const h = t.state.handoff;
+    if (!h) return;
+    const paused = (): void => {
+      t.out.push({ type: 'choices', key: 'common:handoff.paused', options: CANCEL_OPTION });
+    };
+    const onCommand = (c: { command: Command; value?: string }): void => {
+      switch (c.command) {
+        case 'cancel':
+          t.cancelHandoff();
+          t.say('common:handoff.cancelled');
+          return t.prompt();
+        case 'restart':
+          t.cancelHandoff();
+          return command(t, c);
+        case 'language':
+          command(t, c);
+          t.handoffNews = 'status';
+          return;
+        case 'handoff':
+        case 'start':
+          t.handoffNews = 'status';
+          return;
+        case 'help':
+        case 'back':
+          return paused();
+      }
+    };
+    switch (inbound.type) {
+      case 'command':
+        return onCommand(inbound);
+      case 'choice':
+        return inbound.id === CANCEL_HANDOFF ? onCommand({ command: 'cancel' }) : paused();
+      case 'file':
+      case 'file-refused':
+        t.out.push({ type: 'choices', key: 'common:handoff.no-files', options: CANCEL_OPTION });
+        return;
+      case 'secret':
+        t.say('common:input.unexpected-secret');
+        return;
+      case 'text': {
+        const trimmed = inbound.text.trim();
+        if (trimmed === '') return t.say('common:input.empty');
+        if (trimmed.length > maxTextLength) return t.say('common:input.too-long', { max: maxTextLength });
+        const cmd = matchCommand(trimmed, lexicon);
+        if (cmd && !looksSecret(trimmed)) return onCommand(cmd);
+        if (h.awaitingEmail) {
+          const email = EMAIL.exec(trimmed)?.[0];
+          if (email) {
+            t.state = { ...t.state, handoff: { ...h, awaitingEmail: false, email } };
+            t.changed = true;
+            t.emit('handoff.email-left');
+            return t.say('common:handoff.email-saved', { email });
+          }
+        }
+        // Anything else is for the agent: it is in the transcript they read.
+        if (looksSecret(trimmed)) t.say('common:secret.typed-in-clear');
+        t.changed = true;
+        if ((h.status ?? 'queued') === 'queued' && !h.noted) {
+          t.state = { ...t.state, handoff: { ...h, noted: true } };
+          t.say(h.awaitingEmail ? 'common:handoff.noted-closed' : 'common:handoff.noted');
+        }
+        return;
+      }
+    }
+  }
+
   async function handle(t: Turn, inbound: Inbound): Promise<void> {
+    if (t.state.handoff && t.state.status !== 'ended') return waiting(t, inbound);
     if (t.state.status === 'ended') {
       const restart =
         (inbound.type === 'command' && inbound.command === 'restart') ||
@@ -446,6 +616,9 @@ export function createEngine(options: EngineOptions): Engine {
         return t.prompt();
       case 'handoff':
         t.requestHandoff('asked');
+        return t.prompt();
+      case 'cancel':
+        // Nothing to cancel outside a handoff: treat it as "where was I?".
         return t.prompt();
       case 'language': {
         const next: Locale = c.value === 'es' || c.value === 'en' ? c.value : t.state.locale === 'es' ? 'en' : 'es';
@@ -617,6 +790,8 @@ export function createEngine(options: EngineOptions): Engine {
       t.ctx.hold?.clear();
     }
     t.emit('verification.result', { data: { verdict: report.verdict, failed: failed.map((c) => c.id) } });
+    t.state = { ...t.state, lastCheck: { verdict: report.verdict, failed: failed.map((c) => c.id), at: t.ctx.now } };
+    t.changed = true;
     t.out.push({ type: 'report', report });
     if (attemptsLeft === 0) {
       t.ctx.hold?.clear();
@@ -639,6 +814,9 @@ export function createEngine(options: EngineOptions): Engine {
     try {
       const t = new Turn(state, { now: state.updatedAt });
       if (state.status === 'ended') return [{ type: 'end', key: 'common:end.goodbye' }];
+      const h = state.handoff;
+      if (h?.status === 'assigned') return [{ type: 'text', key: 'common:handoff.with-agent', params: { name: h.agent?.name ?? '' } }];
+      if (h) return [{ type: 'choices', key: 'common:handoff.queued-unknown', options: CANCEL_OPTION }];
       t.prompt();
       return t.out;
     } catch {
@@ -646,7 +824,112 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  return { turn, replay };
+  function staff(state: ConversationState, action: StaffAction, ctx: { now: number }): StaffResult {
+    const t = new Turn(state, { now: ctx.now });
+    const h = t.state.handoff;
+    const me = action.agent;
+    const ok = (): StaffResult => {
+      const r = t.result({ type: 'command', command: 'handoff' });
+      return { ok: true, state: r.state, outbound: r.outbound, events: r.events, changed: r.changed };
+    };
+    if (t.state.status === 'ended') return { ok: false, code: 'conversation.ended' };
+    if (action.type === 'claim') {
+      if (h?.status === 'assigned' && h.agent) {
+        return h.agent.id === me.id ? { ok: true, state, outbound: [], events: [], changed: false } : { ok: false, code: 'handoff.taken', agent: h.agent };
+      }
+      if (!h) {
+        // An agent picks up a conversation the bot is having: it enters the queue and leaves it at once.
+        t.emit('handoff.requested', { data: { reason: 'agent' } });
+      }
+      const since = h?.at ?? ctx.now;
+      t.state = { ...t.state, handoff: { reason: h?.reason ?? 'agent', at: since, status: 'assigned', agent: me, claimedAt: ctx.now, ...(h?.email ? { email: h.email } : {}) } };
+      t.changed = true;
+      t.emit('handoff.claimed', { data: { reason: h?.reason ?? 'agent', waitMs: Math.max(0, ctx.now - since) } });
+      t.say('common:handoff.joined', { name: me.name });
+      return ok();
+    }
+    if (!h) return { ok: false, code: 'handoff.none' };
+    if (h.status !== 'assigned' || h.agent?.id !== me.id) return { ok: false, code: 'handoff.not-yours', ...(h.agent ? { agent: h.agent } : {}) };
+    switch (action.type) {
+      case 'reply': {
+        const text = action.text.trim();
+        if (text === '') return { ok: false, code: 'reply.empty' };
+        if (text.length > maxTextLength) return { ok: false, code: 'reply.too-long' };
+        t.out.push({ type: 'agent', text, name: me.name });
+        t.emit('agent.replied');
+        t.changed = true;
+        return ok();
+      }
+      case 'transfer': {
+        if (action.to?.id === me.id) return ok();
+        t.state = {
+          ...t.state,
+          handoff: action.to
+            ? { ...h, agent: action.to, claimedAt: ctx.now }
+            : { reason: h.reason, at: h.at, status: 'queued', noted: true, ...(h.email ? { email: h.email } : {}) },
+        };
+        t.changed = true;
+        t.emit('handoff.transferred', { data: { to: action.to ? 'agent' : 'queue' } });
+        if (action.to) t.say('common:handoff.transferred', { name: action.to.name });
+        else t.say('common:handoff.requeued');
+        return ok();
+      }
+      case 'close': {
+        t.emit('handoff.closed', { data: { tag: action.tag, reason: h.reason, ms: Math.max(0, ctx.now - h.at) } });
+        t.emit('conversation.ended');
+        t.state = { ...t.state, handoff: undefined, status: 'ended' };
+        t.changed = true;
+        t.say('common:handoff.closed-by-agent', { name: me.name });
+        t.out.push({ type: 'end', key: 'common:end.goodbye' });
+        return ok();
+      }
+      case 'return': {
+        let target: { def: FlowDefinition; snap: AnyMachineSnapshot } | undefined;
+        if (action.flow !== undefined) {
+          const def = flows[action.flow];
+          if (!def || !RETURNABLE.has(action.flow)) return { ok: false, code: 'return.unknown-step' };
+          if (action.step !== undefined && action.step !== '') {
+            if (!hasPath(def.machine, action.step)) return { ok: false, code: 'return.unknown-step' };
+            const r = restore(def, { id: def.id, version: def.version, value: valueOf(action.step), context: {} }, { country: t.state.country });
+            if (r.migrated || !currentStep(r.snapshot)) return { ok: false, code: 'return.unknown-step' };
+            target = { def, snap: r.snapshot };
+          } else {
+            target = { def, snap: startFlow(def, { country: t.state.country }) };
+          }
+        }
+        t.emit('handoff.returned', { data: { to: action.flow ?? t.def.id, ms: Math.max(0, ctx.now - h.at) } });
+        t.state = { ...t.state, handoff: undefined, failures: {}, ...(target ? { stack: [] } : {}) };
+        t.changed = true;
+        t.say('common:handoff.returned', { name: me.name });
+        if (target) {
+          if (target.def.id !== t.def.id) t.emit('flow.entered', { flow: target.def.id, step: undefined });
+          t.moveTo(target.def, target.snap);
+        }
+        t.prompt();
+        return ok();
+      }
+    }
+  }
+
+  return { turn, replay, staff };
+}
+
+/** Flows an agent may send a customer into: the procedures and the main menu (not the sub-flows they call). */
+const RETURNABLE = new Set<FlowId>(['triage', 'sii.centralize-certificate', 'sii.enable-certificate-login', 'atv.revoke-key', 'atv.generate-key']);
+
+const EMAIL = /[^\s@<>()]{1,64}@[^\s@<>()]{1,253}\.[A-Za-z]{2,24}/;
+
+/** "lunes, 09:00 (GMT-3)": when agents are back, in the customer's language and the hours' time zone. */
+export function formatWhen(at: number, locale: Locale, timeZone = 'UTC'): string {
+  return new Intl.DateTimeFormat(locale === 'es' ? 'es-CL' : 'en-US', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(at);
 }
 
 export function choicesOf(step: Step<unknown>, context: unknown): readonly ChoiceOption[] {

@@ -99,3 +99,18 @@ export function currentCall(snap: AnyMachineSnapshot): Call<unknown> | undefined
   const meta = snap.getMeta() as Record<string, { call?: Call<unknown> } | undefined>;
   return Object.values(meta).find((m) => m?.call)?.call;
 }
+
+/** Every state of a machine a customer can stand in (it has `meta.step`), by path, in document order. */
+export function stepsOf(machine: AnyStateMachine): Array<{ path: string; step: Step<unknown> }> {
+  const out: Array<{ path: string; step: Step<unknown> }> = [];
+  const walk = (node: AnyStateMachine['root'], prefix: string): void => {
+    for (const [key, child] of Object.entries(node.states)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      const step = (child.meta as { step?: Step<unknown> } | undefined)?.step;
+      if (step) out.push({ path, step });
+      walk(child, path);
+    }
+  };
+  walk(machine.root, '');
+  return out;
+}

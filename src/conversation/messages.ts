@@ -5,7 +5,7 @@ import type { Key, Params } from '../flows/step.ts';
 export type Locale = 'es' | 'en';
 export const LOCALES: readonly Locale[] = ['es', 'en'];
 
-export type Command = 'start' | 'help' | 'back' | 'restart' | 'handoff' | 'language';
+export type Command = 'start' | 'help' | 'back' | 'restart' | 'handoff' | 'cancel' | 'language';
 
 export type Inbound =
   | { type: 'text'; text: string }
@@ -32,7 +32,13 @@ export type Outbound =
   | { type: 'request-file'; key: Key; params?: Params; accept: string[]; maxBytes: number }
   | { type: 'request-secret'; key: Key; params?: Params }
   | { type: 'report'; report: CertReport }
-  | { type: 'handoff'; key: Key; reason: HandoffReason }
-  | { type: 'end'; key: Key };
+  | { type: 'handoff'; key: Key; params?: Params; reason: HandoffReason }
+  /** A support agent's own words (not a locale key): shown with their name. */
+  | { type: 'agent'; text: string; name: string }
+  | { type: 'end'; key: Key; params?: Params };
 
-export type HandoffReason = 'asked' | 'step-failed-twice' | 'not-solved' | 'secret-locked';
+/** Why a conversation went to a person: the customer asked, a step failed twice, "not solved" at the end, PIN locked, or an agent took it. */
+export type HandoffReason = 'asked' | 'step-failed-twice' | 'not-solved' | 'secret-locked' | 'agent';
+
+/** Choice id of the "go back to the assistant" button shown while waiting for a person. */
+export const CANCEL_HANDOFF = 'handoff/cancel';

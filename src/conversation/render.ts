@@ -27,6 +27,8 @@ export type Rendered =
       environment: CertReport['environment'];
     }
   | { type: 'handoff'; key: Key; text: string; reason: HandoffReason }
+  /** A support agent's reply: their words as written, and their name. */
+  | { type: 'agent'; key: Key; text: string; name: string }
   | { type: 'end'; key: Key; text: string };
 
 /** The checks worth telling the customer about: failures first, then warnings. */
@@ -63,8 +65,10 @@ export function render(o: Outbound, t: Translate, locale: Locale): Rendered {
       };
     }
     case 'handoff':
-      return { type: 'handoff', key: o.key, text: t(o.key, locale), reason: o.reason };
+      return { type: 'handoff', key: o.key, text: t(o.key, locale, o.params), reason: o.reason };
+    case 'agent':
+      return { type: 'agent', key: 'common:agent.says', text: o.text, name: o.name };
     case 'end':
-      return { type: 'end', key: o.key, text: t(o.key, locale) };
+      return { type: 'end', key: o.key, text: t(o.key, locale, o.params) };
   }
 }

@@ -1,5 +1,5 @@
 /** What the store keeps of a conversation between turns: plain JSON, no secrets, no file bytes. */
-import type { Country } from '../certs/report.ts';
+import type { Country, Verdict } from '../certs/report.ts';
 import type { FlowId } from '../flows/step.ts';
 import type { HandoffReason, Locale } from './messages.ts';
 
@@ -16,8 +16,10 @@ export interface ConversationState {
   locale: Locale;
   country?: Country;
   status: 'active' | 'ended';
-  /** Set when the customer asked for (or was offered into) a person; the queue picks it up. */
-  handoff?: { reason: HandoffReason; at: number };
+  /** Set while a person has (or is about to have) the conversation: the bot is paused until it is cleared. */
+  handoff?: Handoff;
+  /** The last certificate check's outcome (no secrets), for the agent who takes over. */
+  lastCheck?: { verdict: Verdict; failed: string[]; at: number };
   flow: SavedFlow;
   /** Procedures waiting for a sub-flow they called (the certificate check), innermost last. */
   stack: SavedFlow[];
@@ -31,6 +33,27 @@ export interface ConversationState {
   stepSince: number;
   startedAt: number;
   updatedAt: number;
+}
+
+export interface AgentRef {
+  id: string;
+  name: string;
+}
+
+export interface Handoff {
+  reason: HandoffReason;
+  /** When the customer asked (ms); the queue is ordered by it, and a transfer back to the queue keeps it. */
+  at: number;
+  /** queued: waiting for an agent; assigned: an agent has it. States saved before this field are queued. */
+  status?: 'queued' | 'assigned';
+  agent?: AgentRef;
+  claimedAt?: number;
+  /** Asked outside business hours: the next e-mail-looking message is their address. */
+  awaitingEmail?: boolean;
+  /** Left by the customer for the agents to write to. */
+  email?: string;
+  /** "Your message is passed on" was said (once per wait). */
+  noted?: boolean;
 }
 
 export const TRAIL_LIMIT = 30;

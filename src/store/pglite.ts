@@ -36,14 +36,22 @@ export async function openPglite({ dataDir, schema }: PgliteOptions): Promise<Pg
   const direct = async <T extends object>(text: string, params?: readonly unknown[]): Promise<T[]> =>
     (await db.query<T>(text, params ? [...params] : undefined)).rows;
 
+  const listen: Sql['listen'] = async (channel, fn) => {
+    // In our queue: a LISTEN run between someone's BEGIN and a ROLLBACK would be rolled back with it.
+    const stop = await exclusive(() => db.listen(channel, fn));
+    return () => exclusive(() => stop());
+  };
+
   const tx: Sql = {
     query: direct,
+    listen,
     transaction: (fn) => fn(tx),
     close: async () => undefined,
   };
 
   return {
     db,
+    listen,
     query: (text, params) => exclusive(() => direct(text, params)),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
       exclusive(async () => {

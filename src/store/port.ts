@@ -73,6 +73,22 @@ export interface QueuedConversation {
   /** When they asked for a person (ms since epoch). */
   since: number;
   updatedAt: number;
+  /** queued: waiting for an agent; assigned: `agent` has it. */
+  status: 'queued' | 'assigned';
+  agent?: { id: string; name: string };
+  /** Left by the customer outside business hours. */
+  email?: string;
+  /** The last certificate check's outcome. */
+  lastCheck?: { verdict: string; failed: string[] };
+}
+
+/** A change other instances should hear of: a conversation's transcript or handoff status moved on. */
+export interface Notice {
+  conversationId: string;
+  /** The queue changed (joined, taken, transferred, left). */
+  queue?: boolean;
+  /** Staff wrote to the customer: instances holding the customer's web chat socket push it. */
+  push?: boolean;
 }
 
 export interface TurnCommit {
@@ -102,7 +118,8 @@ export interface Store {
   findByChannelKey(channel: Channel, channelKey: string): Promise<ConversationRecord | undefined>;
   /** State, transcript, events and inbox id in one transaction, only if the version still matches. */
   commitTurn(t: TurnCommit): Promise<CommitResult>;
-  transcript(conversationId: string, opts?: { limit?: number }): Promise<StoredMessage[]>;
+  /** The newest `limit` lines (or those after `after`), oldest first. */
+  transcript(conversationId: string, opts?: { limit?: number; after?: number }): Promise<StoredMessage[]>;
   inboxSeen(channel: Channel, messageId: string): Promise<boolean>;
   /**
    * Undelivered outbox rows of a channel whose lease has run out (their writer crashed or gave
@@ -120,8 +137,17 @@ export interface Store {
    * batches so it never holds long locks; returns what it deleted.
    */
   deleteOlderThan(before: number, opts?: { batch?: number }): Promise<{ conversations: number; messages: number }>;
-  /** Conversations waiting for a person, longest-waiting first, with what an agent needs to pick one. */
+  /** Conversations with a person or waiting for one, longest-waiting first, with what an agent needs to pick one. */
   handoffQueue(opts?: { limit?: number }): Promise<QueuedConversation[]>;
+  /**
+   * For a customer joining the queue at `since`: how many queued conversations asked before, and
+   * the median wait of the latest claims (at most `sample`, within `windowMs` before `now`).
+   */
+  handoffOutlook(q: { since: number; now: number; sample?: number; windowMs?: number }): Promise<{ ahead: number; typicalWaitMs?: number }>;
+  /** Tells every instance (this one too) about a change; delivery is best effort (LISTEN/NOTIFY). */
+  notify(n: Notice): Promise<void>;
+  /** Hears every instance's notices until the returned function is called. `onReconnect`: notices may have been missed. */
+  listen(fn: (n: Notice) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** Conversations waiting for a person, and when the longest-waiting one asked (ms); outbox rows not yet delivered. */
   queueStats(): Promise<{ handoffWaiting: number; oldestHandoffAt?: number; outboxPending: number }>;
   close(): Promise<void>;

@@ -38,8 +38,51 @@ export function openPostgres({ url, schema, max = 10 }: PostgresOptions): Postgr
   // next query reconnects, so there is nothing to do here but not crash the process.
   pool.on('error', () => undefined);
 
+  const clientOptions = { connectionString: u.toString(), ...(options ? { options } : {}) };
+
+  /**
+   * LISTEN holds a connection of its own (outside the pool) for as long as anyone listens. When it
+   * drops (a server restart, a failover) it reconnects with backoff and says so, because
+   * notifications sent meanwhile are lost and listeners should re-read what they show.
+   */
+  const listen: Sql['listen'] = async (channel, fn, onReconnect = () => {}) => {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client(clientOptions);
+      c.on('error', () => undefined);
+      c.on('notification', (m) => {
+        if (m.channel === channel && m.payload !== undefined) fn(m.payload);
+      });
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      client = c;
+      c.on('end', () => {
+        if (stopped || client !== c) return;
+        client = undefined;
+        let delay = 250;
+        const again = () => {
+          if (stopped) return;
+          connect().then(onReconnect, () => {
+            delay = Math.min(delay * 2, 10_000);
+            retry = setTimeout(again, delay);
+          });
+        };
+        retry = setTimeout(again, delay);
+      });
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    };
+  };
+
   const wrap = (client: pg.PoolClient): Sql => {
     const tx: Sql = {
+      listen,
       query: async <T extends object>(text: string, params?: readonly unknown[]) => (await client.query(text, params ? [...params] : undefined)).rows as T[],
       // Already inside a transaction: nested calls share it.
       transaction: (fn) => fn(tx),
@@ -50,6 +93,7 @@ export function openPostgres({ url, schema, max = 10 }: PostgresOptions): Postgr
 
   return {
     pool,
+    listen,
     schema: schema ?? searchPathOf(urlOptions),
     query: async <T extends object>(text: string, params?: readonly unknown[]) => (await pool.query(text, params ? [...params] : undefined)).rows as T[],
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {

@@ -2,13 +2,15 @@
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { Channel, CommitResult, ConversationRecord, NewConversation, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+import type { Channel, CommitResult, ConversationRecord, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
 
 /** What the store needs of a database: one statement at a time, and a transaction around several. */
 export interface Sql {
   query<T extends object = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** LISTEN on a channel; payloads arrive in `fn`; `onReconnect` after the listening connection was lost and re-established. */
+  listen(channel: string, fn: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** Runs `fn` in BEGIN … COMMIT on one connection; rolls back and rethrows if it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -248,6 +250,17 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
   });
 }
 
+/** A notice from another instance; anything malformed is ignored (it is only a hint to re-read). */
+function parseNotice(payload: string): Notice | undefined {
+  try {
+    const v = JSON.parse(payload) as Partial<Notice> | null;
+    if (!v || typeof v.conversationId !== 'string') return undefined;
+    return { conversationId: v.conversationId, ...(v.queue === true ? { queue: true } : {}), ...(v.push === true ? { push: true } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
 interface Pending {
   turn: TurnCommit;
   resolve: (r: CommitResult) => void;
@@ -259,6 +272,8 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
   const maxBatch = Math.max(1, opts.maxBatch ?? 500);
   const migrations = opts.migrations ?? MIGRATIONS;
   const schema = opts.schema === undefined ? undefined : assertSchemaName(opts.schema);
+  // One notification channel per schema, so stores side by side in one database (tests) do not hear each other.
+  const channel = `llavero_${schema ?? 'public'}`.toLowerCase();
 
   async function applyMigrations(): Promise<Migration[]> {
     return sql.transaction(async (tx) => {
@@ -417,12 +432,12 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     findByToken: (tokenHash) => findOne('token_hash = $1', [tokenHash]),
     findByChannelKey: (channel, channelKey) => findOne('channel = $1 AND channel_key = $2', [channel, channelKey]),
     commitTurn,
-    async transcript(conversationId, { limit } = {}): Promise<StoredMessage[]> {
+    async transcript(conversationId, { limit, after } = {}): Promise<StoredMessage[]> {
       const rows = await sql.query<{ seq: number; direction: 'in' | 'out'; body: unknown; at: number }>(
         `SELECT m.seq::float8 AS seq, m.direction, m.body, ${ms('m.at')} AS at
-         FROM (SELECT * FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2::int) m
+         FROM (SELECT * FROM messages WHERE conversation_id = $1 AND seq > $3::bigint ORDER BY seq DESC LIMIT $2::int) m
          ORDER BY m.seq`,
-        [conversationId, limit ?? null],
+        [conversationId, limit ?? null, after ?? 0],
       );
       return rows.map((r) => ({ seq: Number(r.seq), direction: r.direction, body: r.body, at: Number(r.at) }));
     },
@@ -486,6 +501,37 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       await sql.query(`DELETE FROM outbox WHERE delivered_at < ${ts('$1::float8')}`, [before]);
       return { conversations, messages };
     },
+    async handoffOutlook({ since, now, sample = 100, windowMs = 7 * 24 * 3_600_000 }) {
+      const [a] = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM conversations
+         WHERE state ? 'handoff' AND state->>'status' = 'active' AND COALESCE(state->'handoff'->>'status', 'queued') = 'queued'
+           AND (state->'handoff'->>'at')::float8 < $1::float8`,
+        [since],
+      );
+      const [w] = await sql.query<{ median: number | null; n: number }>(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS median, count(*)::int AS n FROM (
+           SELECT (data->>'waitMs')::float8 AS wait FROM events
+           WHERE name = 'handoff.claimed' AND at > ${ts('$1::float8')} AND data ? 'waitMs'
+           ORDER BY at DESC LIMIT $2::int) recent`,
+        [now - windowMs, sample],
+      );
+      // Fewer than five claims is not a history worth quoting to a customer.
+      const typical = w && Number(w.n) >= 5 && w.median !== null ? Number(w.median) : undefined;
+      return { ahead: Number(a?.n ?? 0), ...(typical !== undefined ? { typicalWaitMs: typical } : {}) };
+    },
+    async notify(n: Notice) {
+      await sql.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(n)]);
+    },
+    async listen(fn, onReconnect) {
+      return sql.listen(
+        channel,
+        (payload) => {
+          const n = parseNotice(payload);
+          if (n) fn(n);
+        },
+        onReconnect,
+      );
+    },
     async handoffQueue({ limit = 200 } = {}): Promise<QueuedConversation[]> {
       const rows = await sql.query<ConversationRow>(
         `SELECT ${CONVERSATION_COLUMNS} FROM conversations
@@ -506,13 +552,17 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
           reason: st.handoff?.reason ?? 'asked',
           since: Number(st.handoff?.at ?? 0),
           updatedAt: Number(r.updated_at),
+          status: st.handoff?.status ?? 'queued',
+          ...(st.handoff?.agent ? { agent: st.handoff.agent } : {}),
+          ...(st.handoff?.email ? { email: st.handoff.email } : {}),
+          ...(st.lastCheck ? { lastCheck: { verdict: st.lastCheck.verdict, failed: st.lastCheck.failed } } : {}),
         };
       });
     },
     async queueStats() {
       const [h] = await sql.query<{ n: number; oldest: number | null }>(
         `SELECT count(*)::int AS n, min((state->'handoff'->>'at')::float8) AS oldest FROM conversations
-         WHERE state ? 'handoff' AND state->>'status' = 'active'`,
+         WHERE state ? 'handoff' AND state->>'status' = 'active' AND COALESCE(state->'handoff'->>'status', 'queued') = 'queued'`,
       );
       const [o] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL');
       const oldest = h?.oldest === null || h?.oldest === undefined ? undefined : Number(h.oldest);

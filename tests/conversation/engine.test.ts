@@ -154,7 +154,7 @@ describe('conversation commands', () => {
     expect(d.where()).toEqual({ flow: 'triage', step: 'greeting' });
   });
 
-  it('"talk to a person" asks for a person once and the customer can carry on', async () => {
+  it('"talk to a person" queues the conversation once, and the customer can go back to the bot where they were', async () => {
     const d = driver('en');
     await d.send('revoke my key');
     await d.send('I want to talk to a person');
@@ -163,8 +163,14 @@ describe('conversation commands', () => {
     expect(d.last?.events.map((e) => e.name)).toContain('handoff.requested');
     expect(d.where().step).toBe('portal');
     await d.send('talk to a human');
-    expect(d.said[0]?.key).toBe('common:handoff.already');
+    expect(d.said[0]?.key).toBe('common:handoff.queued-unknown');
     expect(d.last?.events.map((e) => e.name)).not.toContain('handoff.requested');
+    // Back to the bot, at the step they were on.
+    await d.send('back to the assistant');
+    expect(d.state?.handoff).toBeUndefined();
+    expect(d.last?.events.map((e) => e.name)).toContain('handoff.cancelled');
+    expect(d.where().step).toBe('portal');
+    expect(d.said.at(-1)?.text).toMatch(/revoke/i);
   });
 
   it('a step that fails twice brings in a person', async () => {

@@ -109,7 +109,7 @@ describe('certificate check in sii.centralize-certificate', () => {
 });
 
 describe('commands at the PIN step', () => {
-  it('"talk to a person" at the PIN step calls a person and costs no attempt; a PIN typed there is still taken', async () => {
+  it('"talk to a person" at the PIN step calls a person and costs no attempt; a PIN typed while waiting is masked, not checked; back with the bot it is taken', async () => {
     const d = withChecker('es');
     await toGenerateCheck(d);
     await press(d, 'yes');
@@ -119,6 +119,13 @@ describe('commands at the PIN step', () => {
     expect(d.state?.handoff?.reason).toBe('asked');
     expect(d.state?.secretFailures).toEqual([]);
     expect(d.last?.outbound.some((m) => m.type === 'report')).toBe(false);
+    // While waiting for a person the message is for them: masked in the transcript, never checked.
+    await d.send('0000');
+    expect(d.state?.secretFailures).toEqual([]);
+    expect(d.last?.transcript).toEqual({ type: 'text', text: '••••' });
+    expect(d.last?.outbound.map((m) => ('key' in m ? m.key : m.type))).toContain('common:secret.typed-in-clear');
+    await d.send('cancelar');
+    expect(d.state?.handoff).toBeUndefined();
     await d.send('0000');
     expect(d.state?.secretFailures).toHaveLength(1);
     expect(d.last?.transcript).toEqual({ type: 'text', text: '••••' });

@@ -143,7 +143,9 @@ describe('sii.enable-certificate-login', () => {
       ['failed', 'codeMissing'],
       ['resend', 'requestCode'],
       ['worked', 'waitCode'],
+      // The second failure at this step passes the customer to a person; they choose to carry on with the bot.
       ['failed', 'codeMissing'],
+      ['cancel', 'codeMissing'],
       ['old-email', 'outdatedEmail'],
       ['updated', 'mySii'],
       ['worked', 'requestCode'],

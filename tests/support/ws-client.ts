@@ -11,6 +11,8 @@ export interface ChatClient {
   /** Send a frame and resolve when it is acknowledged (durably applied). */
   send(frame: Record<string, unknown>, mid?: string): Promise<void>;
   received: ServerMessage[];
+  /** The first frame (already received or still to come) that `pred` accepts. */
+  waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => m is T, ms?: number): Promise<T>;
   close(): void;
 }
 
@@ -56,6 +58,10 @@ export async function connect(baseUrl: string, { token, locale = 'es' }: { token
     welcome,
     received,
     send,
+    waitFor: (pred, ms) => {
+      const seen = received.find(pred);
+      return seen ? Promise.resolve(seen) : next(pred, ms);
+    },
     async say(frame) {
       const mid = randomUUID();
       const bot = next((m): m is Extract<ServerMessage, { t: 'bot' }> => m.t === 'bot');

@@ -145,6 +145,10 @@ function messagesOf(m: Exclude<Rendered, { type: 'text' }>, t: SlackT): SlackMes
       return [report(m, t)];
     case 'handoff':
       return [{ text: fallback(`🙋 ${m.text}`), blocks: [section('handoff', `🙋 ${m.text}`)] }];
+    case 'agent': {
+      const who = t('agent.from', { name: m.name });
+      return [{ text: fallback(`${who}: ${m.text}`), blocks: [context('agent.from', `🧑‍💼 ${who}`), section('agent.text', m.text)] }];
+    }
     case 'end':
       return [{ text: fallback(m.text), blocks: [section('end', m.text)] }];
   }

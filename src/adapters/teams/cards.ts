@@ -185,6 +185,10 @@ function messagesOf(m: Exclude<Rendered, { type: 'text' }>, t: TeamsT): TeamsMes
       return [report(m, t)];
     case 'handoff':
       return [plainMessage(`🙋 ${m.text}`)];
+    case 'agent': {
+      const who = t('agent.from', { name: m.name });
+      return [withCard(adaptiveCard([paragraph(`🧑‍💼 ${who}`, { isSubtle: true, id: 'agent.from' }), paragraph(m.text, { id: 'agent.text' })]), `${who}: ${m.text}`)];
+    }
     case 'end':
       return nonBlank(m.text) ? [plainMessage(m.text)] : [];
   }

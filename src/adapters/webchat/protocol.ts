@@ -12,6 +12,8 @@ export type ServerMessage =
   | { t: 'ack'; mid: string }
   | { t: 'typing'; on: boolean }
   | { t: 'bot'; messages: Rendered[]; locale: Locale; at: number }
+  /** Written by staff, not in answer to the customer's last message: an agent's reply, "X joined", the bot's step after a return. */
+  | { t: 'push'; messages: Rendered[]; at: number }
   | { t: 'error'; code: string; mid?: string; text?: string };
 
 export type ParseError = 'protocol.not-json' | 'protocol.unknown' | 'protocol.field' | 'protocol.file-encoding';

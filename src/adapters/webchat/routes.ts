@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { ChatService } from '../../chat/service.ts';
+import type { NoticeHub } from '../../chat/notices.ts';
 import type { Locale } from '../../conversation/messages.ts';
 import type { Resources } from '../../i18n/resources.ts';
 import { parseClient, type ServerMessage } from './protocol.ts';
@@ -21,12 +22,20 @@ export interface WebchatOptions {
   onConnections?: (delta: number) => void;
   /** A frame refused before any turn (malformed, rate limited): for metrics. */
   onRefused?: (reason: string) => void;
+  /** Notices from every instance: an agent's reply to a customer whose socket is here is pushed to it. */
+  notices?: NoticeHub;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** Sockets per conversation, for messages that do not answer the customer (an agent's reply, later). */
+/** Sockets per conversation, for messages that do not answer the customer (an agent's reply). */
 export type Connections = Map<string, Set<WebSocket>>;
+
+/** Per socket: the last staff line it has shown (transcript seq), and its pushes in order. */
+interface PushCursor {
+  seq: number;
+  chain: Promise<void>;
+}
 
 export interface Webchat {
   connections: Connections;
@@ -44,8 +53,32 @@ export interface Webchat {
 export const CLOSE_RESTART = 1012;
 
 export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Webchat> {
-  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {}, onRefused = () => {} } = opts;
+  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {}, onRefused = () => {}, notices } = opts;
   const connections: Connections = new Map();
+  const cursors = new WeakMap<WebSocket, PushCursor>();
+
+  /** Show a socket the staff lines it has not shown yet (an agent's reply, "X joined", the bot after a return). */
+  function push(conversationId: string, socket: WebSocket): void {
+    const cursor = cursors.get(socket);
+    if (!cursor) return;
+    cursor.chain = cursor.chain
+      .then(async () => {
+        const lines = await chat.staffLines(conversationId, cursor.seq);
+        if (lines.length === 0 || socket.readyState !== socket.OPEN) return;
+        cursor.seq = Math.max(cursor.seq, ...lines.map((l) => l.seq));
+        socket.send(JSON.stringify({ t: 'push', messages: lines.map((l) => l.body), at: now() } satisfies ServerMessage));
+      })
+      .catch((err: unknown) => app.log.warn({ err, conversationId }, 'webchat push failed'));
+  }
+  const unsubscribe = notices?.subscribe((n) => {
+    if (n === 'resync') {
+      for (const [id, set] of connections) for (const socket of set) push(id, socket);
+      return;
+    }
+    if (!n.push) return;
+    for (const socket of connections.get(n.conversationId) ?? []) push(n.conversationId, socket);
+  });
+  app.addHook('onClose', async () => unsubscribe?.());
   const sockets = new Map<WebSocket, () => Promise<void>>();
   let draining = false;
   const originAllowed = (origin: string | undefined) =>
@@ -128,6 +161,7 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
         conversationId = opened.id;
         connections.set(opened.id, (connections.get(opened.id) ?? new Set()).add(socket));
         const history = opened.created ? [] : await chat.history(opened.id);
+        cursors.set(socket, { seq: history.reduce((m, h) => Math.max(m, h.seq), 0), chain: Promise.resolve() });
         return send({
           t: 'welcome',
           token: opened.token ?? msg.token ?? '',

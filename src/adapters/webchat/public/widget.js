@@ -151,7 +151,11 @@
     let nextMode = 'text';
     for (const m of messages) {
       if (m.type === 'report') showReport(m, at);
-      else if (m.text) bubble(m.type === 'agent' ? 'agent' : 'bot', m.text, at);
+      else if (m.type === 'agent') {
+        const item = bubble('agent', m.text, at);
+        // The agent's name above their words (their own text, shown as text, never as HTML).
+        item.prepend(el('strong', { class: 'llv-from', text: t('agent-from', { name: m.name }) }));
+      } else if (m.text) bubble('bot', m.text, at);
       if (m.type === 'choices') showChoices(m.options);
       if (m.type === 'request-file') {
         nextMode = 'file';
@@ -222,6 +226,10 @@
             render(m.messages, m.at);
           });
         } else render(m.messages, m.at);
+      } else if (m.t === 'push') {
+        // Written by staff (an agent's reply, the bot's step after a return), not an answer to us.
+        disableOldChoices();
+        render(m.messages, m.at);
       } else if (m.t === 'error') {
         typing.hidden = true;
         if (m.mid) unacked.delete(m.mid);
