@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after another, figures on stdout.
 import { benchCerts } from './certs.ts';
 import { benchEngine } from './engine.ts';
+import { benchHandoff } from './handoff.ts';
 import { benchSlack } from './slack.ts';
 import { benchStore } from './store.ts';
 import { benchTeams } from './teams.ts';
@@ -13,3 +14,4 @@ if (!only || only === 'store') await benchStore();
 if (!only || only === 'webchat') await benchWebchat();
 if (!only || only === 'slack') await benchSlack();
 if (!only || only === 'teams') await benchTeams();
+if (!only || only === 'handoff') await benchHandoff();

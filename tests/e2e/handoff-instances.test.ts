@@ -1,0 +1,73 @@
+// Two server processes on one PostgreSQL: a customer on one, an agent on the other. The agent's console hears the
+// customer join the queue within a second (LISTEN/NOTIFY), and the agent's reply reaches the customer's web chat.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMessage } from '../../src/adapters/webchat/protocol.ts';
+import { createAccounts } from '../../src/accounts/accounts.ts';
+import { openPostgres } from '../../src/store/postgres.ts';
+import { randomPort, spawnServer, type ServerProcess } from '../support/process.ts';
+import { openSse } from '../support/sse.ts';
+import { connect } from '../support/ws-client.ts';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+if (!DATABASE_URL) console.warn('\n*** SKIPPED: handoff across two server processes — set DATABASE_URL (.ci/run does) ***\n');
+
+describe.skipIf(!DATABASE_URL)('handoff across two server processes on PostgreSQL', () => {
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  const schema = `handoff_${process.pid}_${Date.now()}`;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
+
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const db = new URL(DATABASE_URL as string);
+    db.searchParams.set('options', `-c search_path=${schema}`);
+    const env = { DATABASE_URL: db.toString(), TRUST_PROXY: '1' };
+    a = await spawnServer(env, randomPort());
+    b = await spawnServer(env, randomPort());
+    const sql = openPostgres({ url: DATABASE_URL as string, schema });
+    expect((await createAccounts(sql).addUser({ email: 'ana@soporte.example', name: 'Ana Rojas', role: 'agent', password: 'correct horse battery' })).ok).toBe(true);
+    await sql.close();
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.kill(), b?.kill()]);
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  it('an agent on one instance sees a conversation queued through the other within a second, and their reply reaches it', async () => {
+    const agentSide = a as ServerProcess;
+    const customerSide = b as ServerProcess;
+    const login = await fetch(`${agentSide.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana@soporte.example', password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrf } = (await login.json()) as { csrf: string };
+    const events = await openSse(`${agentSide.url}/api/agent/events`, { cookie });
+    try {
+      const c = await connect(customerSide.url, { locale: 'en' });
+      await c.say({ t: 'text', text: 'I want to centralize my certificate on SII' });
+      const before = events.events.length;
+      const asked = performance.now();
+      await c.send({ t: 'text', text: 'talk to a person' });
+      const heard = await events.waitFor((e) => events.events.indexOf(e) >= before && e.event === 'queue', 5_000);
+      const ms = heard.at - asked;
+      expect(ms).toBeLessThan(1_000);
+
+      const { queue } = (await (await fetch(`${agentSide.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; flow: string; status: string }> };
+      expect(queue).toHaveLength(1);
+      expect(queue[0]).toMatchObject({ flow: 'sii.centralize-certificate', status: 'queued' });
+      const id = queue[0]?.id ?? '';
+
+      const post = (path: string, body: unknown) => fetch(`${agentSide.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await post(`/api/agent/conversations/${id}/claim`, {})).status).toBe(200);
+      expect((await post(`/api/agent/conversations/${id}/reply`, { text: 'Hi, I am looking at your case now.' })).status).toBe(200);
+      const push = await c.waitFor((m): m is Extract<ServerMessage, { t: 'push' }> => m.t === 'push' && m.messages.some((x) => x.type === 'agent'), 5_000);
+      expect(push.messages.find((x) => x.type === 'agent')).toMatchObject({ text: 'Hi, I am looking at your case now.', name: 'Ana Rojas' });
+      c.close();
+    } finally {
+      events.close();
+    }
+  }, 60_000);
+});
