@@ -492,14 +492,20 @@ export function createEngine(options: EngineOptions): Engine {
   function waiting(t: Turn, inbound: Inbound): void {
     const h = t.state.handoff;
     if (!h) return;
+    const withAgent = h.status === 'assigned' && h.agent !== undefined;
     const paused = (): void => {
-      t.out.push({ type: 'choices', key: 'common:handoff.paused', options: CANCEL_OPTION });
+      t.out.push(
+        withAgent
+          ? { type: 'choices', key: 'common:handoff.paused-agent', params: { name: h.agent?.name ?? '' }, options: CANCEL_OPTION }
+          : { type: 'choices', key: 'common:handoff.paused', options: CANCEL_OPTION },
+      );
     };
     const onCommand = (c: { command: Command; value?: string }): void => {
       switch (c.command) {
         case 'cancel':
           t.cancelHandoff();
-          t.say('common:handoff.cancelled');
+          if (withAgent) t.say('common:handoff.left-agent', { name: h.agent?.name ?? '' });
+          else t.say('common:handoff.cancelled');
           return t.prompt();
         case 'restart':
           t.cancelHandoff();
@@ -816,7 +822,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (state.status === 'ended') return [{ type: 'end', key: 'common:end.goodbye' }];
       const h = state.handoff;
       if (h?.status === 'assigned') return [{ type: 'text', key: 'common:handoff.with-agent', params: { name: h.agent?.name ?? '' } }];
-      if (h) return [{ type: 'choices', key: 'common:handoff.queued-unknown', options: CANCEL_OPTION }];
+      if (h) return [{ type: 'choices', key: h.awaitingEmail ? 'common:handoff.closed-unknown' : 'common:handoff.queued-unknown', options: CANCEL_OPTION }];
       t.prompt();
       return t.out;
     } catch {
@@ -866,7 +872,7 @@ export function createEngine(options: EngineOptions): Engine {
           ...t.state,
           handoff: action.to
             ? { ...h, agent: action.to, claimedAt: ctx.now }
-            : { reason: h.reason, at: h.at, status: 'queued', noted: true, ...(h.email ? { email: h.email } : {}) },
+            : { reason: h.reason, at: h.at, status: 'queued', noted: true, ...(h.email ? { email: h.email } : {}), ...(h.awaitingEmail ? { awaitingEmail: true } : {}) },
         };
         t.changed = true;
         t.emit('handoff.transferred', { data: { to: action.to ? 'agent' : 'queue' } });
@@ -885,9 +891,11 @@ export function createEngine(options: EngineOptions): Engine {
       }
       case 'return': {
         let target: { def: FlowDefinition; snap: AnyMachineSnapshot } | undefined;
-        if (action.flow !== undefined) {
-          const def = flows[action.flow];
-          if (!def || !RETURNABLE.has(action.flow)) return { ok: false, code: 'return.unknown-step' };
+        // A step without a procedure is a step of the procedure they are in.
+        const flowId = action.flow ?? (action.step ? t.def.id : undefined);
+        if (flowId !== undefined) {
+          const def = flows[flowId];
+          if (!def || !RETURNABLE.has(flowId)) return { ok: false, code: 'return.unknown-step' };
           if (action.step !== undefined && action.step !== '') {
             if (!hasPath(def.machine, action.step)) return { ok: false, code: 'return.unknown-step' };
             const r = restore(def, { id: def.id, version: def.version, value: valueOf(action.step), context: {} }, { country: t.state.country });
@@ -897,13 +905,15 @@ export function createEngine(options: EngineOptions): Engine {
             target = { def, snap: startFlow(def, { country: t.state.country }) };
           }
         }
-        t.emit('handoff.returned', { data: { to: action.flow ?? t.def.id, ms: Math.max(0, ctx.now - h.at) } });
-        t.state = { ...t.state, handoff: undefined, failures: {}, ...(target ? { stack: [] } : {}) };
+        t.emit('handoff.returned', { data: { to: flowId ?? t.def.id, ms: Math.max(0, ctx.now - h.at) } });
+        t.state = { ...t.state, handoff: undefined, failures: {} };
         t.changed = true;
         t.say('common:handoff.returned', { name: me.name });
         if (target) {
           if (target.def.id !== t.def.id) t.emit('flow.entered', { flow: target.def.id, step: undefined });
+          // The step left goes into "back" with the procedures around it; the new step stands alone.
           t.moveTo(target.def, target.snap);
+          t.state = { ...t.state, stack: [] };
         }
         t.prompt();
         return ok();
@@ -917,7 +927,7 @@ export function createEngine(options: EngineOptions): Engine {
 /** Flows an agent may send a customer into: the procedures and the main menu (not the sub-flows they call). */
 const RETURNABLE = new Set<FlowId>(['triage', 'sii.centralize-certificate', 'sii.enable-certificate-login', 'atv.revoke-key', 'atv.generate-key']);
 
-const EMAIL = /[^\s@<>()]{1,64}@[^\s@<>()]{1,253}\.[A-Za-z]{2,24}/;
+const EMAIL = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.[A-Za-z]{2,24}/u;
 
 /** "lunes, 09:00 (GMT-3)": when agents are back, in the customer's language and the hours' time zone. */
 export function formatWhen(at: number, locale: Locale, timeZone = 'UTC'): string {

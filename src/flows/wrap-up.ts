@@ -42,6 +42,8 @@ export const machine = setup({
         step: {
           prompt: 'common:wrapUp.notSolved.prompt',
           expects: 'choice',
+          // "Not solved" brings in a person at once; leaving the queue comes back here (start over, or rate).
+          handoff: 'not-solved',
           choices: [
             PERSON,
             { id: 'restart', label: 'common:wrapUp.notSolved.restart' },

@@ -1,6 +1,6 @@
 /** Test helpers: a bot over the real locales, and a tiny driver that keeps state between turns like a channel does. */
 import { createBot, type BotOptions } from '../../src/bot.ts';
-import { whereIs, type TurnResult } from '../../src/conversation/engine.ts';
+import { whereIs, type StaffAction, type StaffResult, type TurnContext, type TurnResult } from '../../src/conversation/engine.ts';
 import { createFileHolds } from '../../src/conversation/file-hold.ts';
 import type { Inbound, Locale } from '../../src/conversation/messages.ts';
 import type { Rendered } from '../../src/conversation/render.ts';
@@ -14,6 +14,8 @@ export interface Driver {
   /** Rendered messages of the last turn. */
   said: Rendered[];
   now: number;
+  /** The queue as the customer joins it, passed in every turn's context (absent: no place in line). */
+  outlook?: TurnContext['outlook'];
   send(inbound: Inbound | string): Promise<Rendered[]>;
   /** Press the button whose label (in the conversation's language) contains `label`. */
   press(label: string | RegExp): Promise<Rendered[]>;
@@ -21,6 +23,8 @@ export interface Driver {
   keys(): string[];
   /** The buttons on screen now: those of the last choices message. */
   options(): Array<{ id: string; label: string }>;
+  /** An agent's action on this conversation; when it is taken, the state and what the customer sees move on. */
+  staff(action: StaffAction): StaffResult;
 }
 
 export function driver(locale: Locale = 'es', options?: BotOptions): Driver {
@@ -34,7 +38,7 @@ export function driver(locale: Locale = 'es', options?: BotOptions): Driver {
       const msg: Inbound = typeof inbound === 'string' ? { type: 'text', text: inbound } : inbound;
       d.now += 5_000;
       const holds = holdsFor(d);
-      d.last = await b.engine.turn(d.state, msg, { now: d.now, locale, hold: holds });
+      d.last = await b.engine.turn(d.state, msg, { now: d.now, locale, hold: holds, ...(d.outlook ? { outlook: d.outlook } : {}) });
       d.state = d.last.state;
       d.said = b.render(d.last.outbound, d.state.locale);
       return d.said;
@@ -48,6 +52,14 @@ export function driver(locale: Locale = 'es', options?: BotOptions): Driver {
     where: () => whereIs(d.state as ConversationState),
     keys: () => d.said.map((m) => m.key),
     options: () => d.said.filter((m) => m.type === 'choices').at(-1)?.options ?? [],
+    staff(action) {
+      const r = b.engine.staff(d.state as ConversationState, action, { now: (d.now += 5_000) });
+      if (r.ok) {
+        d.state = r.state;
+        d.said = b.render(r.outbound, r.state.locale);
+      }
+      return r;
+    },
   };
   return d;
 }

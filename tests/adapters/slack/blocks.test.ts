@@ -330,7 +330,7 @@ describe('file, PIN, handoff, end and plain text', () => {
       { type: 'choices', key: 'common:input.or-choose', options: [{ id: 'skip', label: 'verify:choice.skip' }] },
       { type: 'request-file', key: 'verify:askFile.prompt', accept: ['.p12', '.pfx'], maxBytes: 64 * 1024 },
       { type: 'request-secret', key: 'verify:askSecret.prompt' },
-      { type: 'handoff', key: 'common:handoff.already', reason: 'asked' },
+      { type: 'handoff', key: 'common:handoff.requested.step-failed-twice', reason: 'step-failed-twice' },
       { type: 'end', key: 'common:end.goodbye' },
     ];
     const a = slack(turn, 'es');
