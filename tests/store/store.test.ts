@@ -209,6 +209,62 @@ function storeSuite(backend: () => Backend, skip = false): void {
       expect(q.oldestHandoffAt).toBeLessThanOrEqual(1_234);
     });
 
+    it('tells a customer joining the queue how many queued before them, and the median wait of recent claims', async () => {
+      const base = 2_000_000_000_000;
+      const since = base + 10_000;
+      const before = await store.handoffOutlook({ since, now: base });
+      const make = async (handoff: Record<string, unknown>, status: 'active' | 'ended' = 'active') => {
+        const c = newConversation();
+        await store.createConversation({ ...c, state: { ...c.state, status, handoff: handoff as never } });
+      };
+      await make({ reason: 'asked', at: base + 1, status: 'queued' });
+      await make({ reason: 'asked', at: base + 2 }); // saved before statuses existed: queued
+      await make({ reason: 'asked', at: base + 3, status: 'queued' });
+      await make({ reason: 'asked', at: base + 4, status: 'assigned', agent: { id: 'u1', name: 'Ana' } }); // an agent has it
+      await make({ reason: 'asked', at: base + 5, status: 'queued' }, 'ended');
+      await make({ reason: 'asked', at: base + 20_000, status: 'queued' }); // asked later
+      const after = await store.handoffOutlook({ since, now: base });
+      expect(after.ahead - before.ahead).toBe(3);
+      expect(after.typicalWaitMs).toBeUndefined();
+
+      // Claims: with four in the window there is no figure; with seven, their median.
+      const claims = newConversation({ at: base });
+      const minute = 60_000;
+      const claim = (i: number) => ({ name: 'handoff.claimed' as const, at: base - 1_000 * i, data: { reason: 'asked', waitMs: i * minute } });
+      await store.createConversation({ ...claims, events: [1, 2, 3, 4].map(claim) });
+      expect((await store.handoffOutlook({ since, now: base })).typicalWaitMs).toBeUndefined();
+      const more = newConversation({ at: base });
+      await store.createConversation({ ...more, events: [5, 6, 7].map(claim) });
+      expect((await store.handoffOutlook({ since, now: base })).typicalWaitMs).toBe(4 * minute);
+      // Only the latest `sample` claims count: the three most recent are 1, 2 and 3 minutes.
+      expect((await store.handoffOutlook({ since, now: base, sample: 5 })).typicalWaitMs).toBe(3 * minute);
+      // Claims older than the window are history, not "recent".
+      expect((await store.handoffOutlook({ since, now: base + 30 * 24 * 3_600_000 })).typicalWaitMs).toBeUndefined();
+      // Waiting for a person = queued only.
+      const stats = await store.queueStats();
+      expect(stats.handoffWaiting).toBeGreaterThanOrEqual(4);
+    });
+
+    it('delivers notices to its listeners, and ignores malformed ones', async () => {
+      const heard: unknown[] = [];
+      const stop = await store.listen((n) => heard.push(n));
+      try {
+        await store.notify({ conversationId: 'c-1', queue: true });
+        await store.notify({ conversationId: 'c-2', push: true });
+        const channel = (await store.sql.query<{ c: string }>("SELECT 'llavero_' || lower(current_schema()) AS c"))[0]?.c ?? '';
+        await store.sql.query('SELECT pg_notify($1, $2)', [channel, 'not json']);
+        await store.sql.query('SELECT pg_notify($1, $2)', [channel, '{"conversationId": 42}']);
+        await store.notify({ conversationId: 'c-3' });
+        await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+        expect(heard).toEqual([{ conversationId: 'c-1', queue: true }, { conversationId: 'c-2', push: true }, { conversationId: 'c-3' }]);
+      } finally {
+        await stop();
+      }
+      await store.notify({ conversationId: 'c-4' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(heard).toHaveLength(3);
+    });
+
     it('lands 200 concurrent turns on 50 conversations, each conversation in order', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 50; i++) {
@@ -352,6 +408,36 @@ describe.skipIf(!DATABASE_URL)('PostgreSQL specifics', () => {
       expect(rows).toHaveLength(MIGRATIONS.length);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('notices stay within their schema, and a listener whose connection is killed reconnects and hears again', async () => {
+    const [x, y] = [schemaName('store_nx'), schemaName('store_ny')];
+    schemas.push(x, y);
+    const a = await openStore({ databaseUrl: url, schema: x });
+    const b = await openStore({ databaseUrl: url, schema: y });
+    await Promise.all([a.migrate(), b.migrate()]);
+    const heardA: string[] = [];
+    let reconnects = 0;
+    const stop = await a.listen(
+      (n) => heardA.push(n.conversationId),
+      () => reconnects++,
+    );
+    try {
+      await b.notify({ conversationId: 'other-schema' });
+      await a.notify({ conversationId: 'mine' });
+      await expect.poll(() => heardA, { timeout: 5_000 }).toEqual(['mine']);
+      // The server drops the listening connection (a restart, a failover).
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN llavero_${x.toLowerCase()}'`);
+      await admin.end();
+      await expect.poll(() => reconnects, { timeout: 10_000 }).toBe(1);
+      await a.notify({ conversationId: 'after' });
+      await expect.poll(() => heardA, { timeout: 5_000 }).toEqual(['mine', 'after']);
+    } finally {
+      await stop();
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
