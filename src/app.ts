@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
-import { slack, type SlackAdapter } from './adapters/slack/slack.ts';
+import { slack, type SlackAdapter, type SlackOptions } from './adapters/slack/slack.ts';
 import { teams, type TeamsAdapter } from './adapters/teams/teams.ts';
 import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +21,9 @@ import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { Store } from './store/port.ts';
 import { adminRoutes } from './web/admin.ts';
 import { agentRoutes } from './web/agent.ts';
+import { analyticsRoutes } from './web/analytics.ts';
+import { createAnalytics } from './analytics/queries.ts';
+import type { Sql } from './store/sql-store.ts';
 import { authRoutes } from './web/auth.ts';
 
 export interface AppDeps {
@@ -30,11 +33,13 @@ export interface AppDeps {
   resources: Resources;
   /** Staff accounts (sign-in, agent and admin APIs); absent: those routes are not mounted. */
   accounts?: Accounts;
+  /** The database under the store, for the dashboard's queries; absent: no dashboard. */
+  sql?: Sql;
   now?: () => number;
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
   /** Adapter tuning for tests (Slack's Web API retry policy, acknowledgement deadline). */
-  slackOptions?: { retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number }; ackTimeoutMs?: number; outboxIntervalMs?: number };
+  slackOptions?: { retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number }; ackTimeoutMs?: number; outboxIntervalMs?: number; desk?: SlackOptions['desk'] };
   teamsOptions?: { ackTimeoutMs?: number; outboxIntervalMs?: number };
 }
 
@@ -63,7 +68,7 @@ const trustHops =
 /** Largest WebSocket frame: a certificate (base64) with room to spare; a 50 MB upload closes the socket. */
 const MAX_FRAME = 1024 * 1024;
 
-export async function buildApp({ config, store, bot, resources, accounts, now = Date.now, logger = false, slackOptions = {}, teamsOptions = {} }: AppDeps): Promise<App> {
+export async function buildApp({ config, store, bot, resources, accounts, sql, now = Date.now, logger = false, slackOptions = {}, teamsOptions = {} }: AppDeps): Promise<App> {
   const server = Fastify({
     logger,
     bodyLimit: 64 * 1024,
@@ -145,7 +150,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
 
   let slackAdapter: SlackAdapter | undefined;
   if (config.slack) {
-    slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, onRefused: (reason) => metrics.refused('slack', reason), ...slackOptions });
+    slackAdapter = await slack(server, { config: config.slack, chat, store, t: bot.translator.t, maxFileBytes: config.maxCertBytes, log: server.log, now, onRefused: (reason) => metrics.refused('slack', reason), notices, ...slackOptions });
     const adapter = slackAdapter;
     outboxes.set('slack', adapter.outbox);
     server.addHook('onClose', async () => adapter.close());
@@ -167,6 +172,7 @@ export async function buildApp({ config, store, bot, resources, accounts, now = 
     await authRoutes(server, { accounts });
     await agentRoutes(server, { accounts, store, chat, notices, resources, t: bot.translator.t, now });
     await adminRoutes(server, { accounts });
+    if (sql) await analyticsRoutes(server, { accounts, store, analytics: createAnalytics(sql), resources, t: bot.translator.t, now });
   }
 
   // Liveness: the process answers. Readiness: it can serve (store reachable and migrated, not stopping).

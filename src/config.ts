@@ -10,6 +10,8 @@ export interface SlackConfig {
   signingSecret?: string;
   appToken?: string;
   apiUrl?: string;
+  /** The agents' desk: a channel id where each handed-off conversation gets a thread agents reply in. */
+  handoffChannel?: string;
 }
 
 export interface TeamsConfig {
@@ -40,6 +42,8 @@ export interface Config {
   logLevel: string;
   /** Transcripts (and the conversations they belong to) older than this many days are deleted; 0 keeps them. */
   retentionDays: number;
+  /** A conversation with no message for this long counts as abandoned at its step (analytics); 0: never. */
+  abandonAfterMinutes: number;
   /** On SIGTERM: how long turns in flight get to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
   /**
@@ -97,6 +101,7 @@ const Env = z
     CHAT_PER_SECOND: int(2, 1, 1_000_000),
     LOG_LEVEL: opt(z.enum(LOG_LEVELS, { errorMap: () => ({ message: `expected one of ${LOG_LEVELS.join(', ')}` }) })),
     RETENTION_DAYS: int(365, 0, 36_500),
+    ABANDON_AFTER_MINUTES: int(30, 0, 7 * 24 * 60),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
     TRUST_PROXY: opt(
       z
@@ -106,6 +111,7 @@ const Env = z
     SLACK_BOT_TOKEN: opt(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
     SLACK_SIGNING_SECRET: opt(z.string()),
     SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
+    SLACK_HANDOFF_CHANNEL: opt(z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (channel details → About; not the #name)')),
     SLACK_API_URL: opt(z.string().regex(/^https?:\/\/[^/]+(\/.*)?\/$/, 'expected a base URL ending in /, like https://slack.com/api/')),
     MicrosoftAppId: opt(z.string().regex(GUID, "expected the bot's App ID, a GUID")),
     MicrosoftAppPassword: opt(z.string()),
@@ -132,6 +138,9 @@ function crossProblems(env: NodeJS.ProcessEnv): string[] {
     // Slack is off when none of its variables is set; half a configuration is a problem, not a silent "off".
     if (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) {
       if (!e.SLACK_BOT_TOKEN) problem('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (xoxb-…)');
+    }
+    if (e.SLACK_HANDOFF_CHANNEL && !e.SLACK_BOT_TOKEN) {
+      problem('SLACK_HANDOFF_CHANNEL', 'the agents\' desk is a Slack channel: set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN) too, or unset it');
     }
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
       problem('SLACK_SIGNING_SECRET', 'required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
@@ -208,6 +217,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+        ...(e.SLACK_HANDOFF_CHANNEL ? { handoffChannel: e.SLACK_HANDOFF_CHANNEL } : {}),
       }
     : undefined;
   const local = e.TEAMS_LOCAL === '1' || e.TEAMS_LOCAL === 'true';
@@ -234,6 +244,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     chatPerSecond: e.CHAT_PER_SECOND as number,
     logLevel: e.LOG_LEVEL ?? 'info',
     retentionDays: e.RETENTION_DAYS as number,
+    abandonAfterMinutes: e.ABANDON_AFTER_MINUTES as number,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS as number,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     ...(slack ? { slack } : {}),

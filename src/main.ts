@@ -5,6 +5,7 @@ import { createBot } from './bot.ts';
 import { createCertificateChecker } from './certs/pool.ts';
 import { printable, readConfig, redactUrl } from './config.ts';
 import { loadResources } from './i18n/resources.ts';
+import { startAbandonment } from './jobs/abandonment.ts';
 import { startRetention } from './jobs/retention.ts';
 import { loggerOptions } from './log.ts';
 import { openStore } from './store/open.ts';
@@ -30,9 +31,10 @@ try {
 const checker = createCertificateChecker({ maxBytes: config.maxCertBytes });
 const resources = loadResources();
 const bot = createBot({ resources, verify: checker.verify, maxFileBytes: config.maxCertBytes });
-const app = await buildApp({ config, store, bot, resources, accounts: createAccounts(store.sql), logger: loggerOptions(config.logLevel) });
+const app = await buildApp({ config, store, bot, resources, accounts: createAccounts(store.sql), sql: store.sql, logger: loggerOptions(config.logLevel) });
 const log = app.server.log;
 const retention = startRetention({ store, days: config.retentionDays, log });
+const abandonment = startAbandonment({ store, minutes: config.abandonAfterMinutes, log });
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -49,6 +51,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await app.shutdown();
     await retention.stop();
+    await abandonment.stop();
     await checker.close();
     await store.close();
     log.info({ signal }, 'stopped');

@@ -28,6 +28,17 @@ describe('configuration', () => {
     expect(problems({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_APP_TOKEN: 'nope', SLACK_API_URL: 'slack.com' })).toHaveLength(3);
   });
 
+  it('takes SLACK_HANDOFF_CHANNEL (a channel id) only with Slack on', () => {
+    const desk = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_HANDOFF_CHANNEL: 'C0123ABCD' });
+    expect(desk.ok && desk.config.slack).toEqual({ botToken: 'xoxb-1', signingSecret: 's', handoffChannel: 'C0123ABCD' });
+    const none = readConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_HANDOFF_CHANNEL: '' });
+    expect(none.ok && none.config.slack).toEqual({ botToken: 'xoxb-1', signingSecret: 's' });
+    expect(problems({ SLACK_HANDOFF_CHANNEL: 'C0123ABCD' })).toEqual([expect.stringMatching(/^SLACK_HANDOFF_CHANNEL: .*SLACK_BOT_TOKEN/)]);
+    expect(problems({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_HANDOFF_CHANNEL: '#soporte' })).toEqual([expect.stringMatching(/^SLACK_HANDOFF_CHANNEL: expected a Slack channel id/)]);
+    // Listed with the other problems, not instead of them.
+    expect(problems({ SLACK_HANDOFF_CHANNEL: 'soporte', PORT: 'x' })).toHaveLength(3);
+  });
+
   it('turns Teams on with an App ID and secret, or in local mode outside production only', () => {
     const id = '6f1c2b3a-5d6e-4f80-91a2-b3c4d5e6f7a8';
     const on = readConfig({ MicrosoftAppId: id, MicrosoftAppPassword: 'p' });

@@ -278,6 +278,7 @@ export function createChatService({
           messages: messagesOf(r.transcript, shown, outbound, at),
           events: r.events,
           inbox,
+          channel: opts.channel ?? 'webchat',
           outbox: opts.channel ? outboxOf(opts.channel, opts.reply, r.state.locale, outbound, at) : undefined,
           ...(opts.reply ? { replyTo: opts.reply.target } : {}),
         });
@@ -331,6 +332,7 @@ export function createChatService({
           state: r.state,
           messages: outbound.map((body) => ({ direction: 'out' as const, body: { ...body, via: STAFF_MARK }, at })),
           events: r.events,
+          channel: conv.channel,
           ...(posted ? { outbox: { channel: conv.channel, payload, leaseUntil: at + outboxLeaseMs } } : {}),
         });
         if (res.ok) {

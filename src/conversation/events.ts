@@ -23,7 +23,9 @@ export type AnalyticsName =
   | 'conversation.restarted'
   | 'conversation.ended'
   | 'language.switched'
-  | 'flow.migrated';
+  | 'flow.migrated'
+  /** Written by the abandonment job (not a turn): no message for ABANDON_AFTER_MINUTES. */
+  | 'flow.abandoned';
 
 export interface AnalyticsEvent {
   name: AnalyticsName;

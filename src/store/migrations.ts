@@ -140,4 +140,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_conversation ON audit (conversation_id, seq) WHERE conversation_id IS NOT NULL`,
     ],
   },
+  {
+    version: 6,
+    name: 'slack agents desk threads',
+    statements: [
+      // The Slack agents' desk (SLACK_HANDOFF_CHANNEL): one thread per handed-off conversation. The
+      // primary key keeps two instances from posting two threads: the first to insert the row (its
+      // ts a pending marker, `pending:<uuid>`) posts the thread, then swaps in Slack's ts. The cursor
+      // (mirrored_seq, handed_off) moves by compare-and-set, so one instance mirrors each transcript
+      // line into the thread. Deleted with its conversation (retention).
+      `CREATE TABLE desk_threads (
+        conversation_id text PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        channel text NOT NULL,
+        ts text NOT NULL,
+        created_at timestamptz NOT NULL,
+        mirrored_seq bigint NOT NULL DEFAULT 0,
+        handed_off boolean NOT NULL DEFAULT true
+      )`,
+      // An agent's reply in a thread finds its conversation by the thread's (channel, ts).
+      `CREATE UNIQUE INDEX desk_threads_channel_ts ON desk_threads (channel, ts)`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'analytics: event dimensions, abandonment',
+    statements: [
+      // Who the event is about, stamped at write time (channel, language, country at that turn), so
+      // the dashboard filters without joining conversations (which retention deletes).
+      `ALTER TABLE events ADD COLUMN channel text, ADD COLUMN locale text, ADD COLUMN country text`,
+      // When the abandonment job last marked the conversation idle; cleared by the next turn.
+      `ALTER TABLE conversations ADD COLUMN abandoned_at timestamptz`,
+      // Per-procedure views read one flow's events of one kind over a date range.
+      `CREATE INDEX events_flow_name_at ON events (flow, name, at) WHERE flow IS NOT NULL`,
+      // The abandonment job finds idle, active, unmarked conversations without a scan.
+      `CREATE INDEX conversations_idle ON conversations (updated_at) WHERE abandoned_at IS NULL AND state->>'status' = 'active'`,
+    ],
+  },
 ];

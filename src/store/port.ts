@@ -91,6 +91,27 @@ export interface Notice {
   push?: boolean;
 }
 
+/**
+ * A conversation's thread in the Slack agents' desk. While one instance posts the thread's first
+ * message, `ts` is a pending marker (`pending:<uuid>`) unique to that attempt.
+ */
+export interface DeskThread {
+  conversationId: string;
+  /** The desk channel's id. */
+  channel: string;
+  /** The thread's first message (Slack's `ts`), or the pending marker. */
+  ts: string;
+  /** When the row was written (for a pending marker: when that attempt began). */
+  createdAt: number;
+  /** The last transcript line (seq) mirrored into the thread. */
+  mirroredSeq: number;
+  /** Whether the conversation was with a person, or waiting for one, as of `mirroredSeq`. */
+  handedOff: boolean;
+}
+
+/** The part of a desk thread that moves on: compared and set together. */
+export type DeskCursor = Pick<DeskThread, 'ts' | 'mirroredSeq' | 'handedOff'>;
+
 export interface TurnCommit {
   conversationId: string;
   /** The version the turn was computed from; the commit fails if the row moved on. */
@@ -103,6 +124,8 @@ export interface TurnCommit {
   outbox?: OutboxWrite;
   /** The channel's latest reply address; absent: keep the stored one. */
   replyTo?: unknown;
+  /** The conversation's channel, stamped on its analytics events (with the state's language and country). */
+  channel?: Channel;
 }
 
 export type StoreErrorCode = 'version.conflict' | 'inbox.duplicate' | 'conversation.missing' | 'conversation.exists';
@@ -137,6 +160,12 @@ export interface Store {
    * batches so it never holds long locks; returns what it deleted.
    */
   deleteOlderThan(before: number, opts?: { batch?: number }): Promise<{ conversations: number; messages: number }>;
+  /**
+   * Abandonment: active conversations not with a person, untouched since `before` and not marked
+   * yet, are marked and get a `flow.abandoned` event (at the flow and step they stopped at, stamped
+   * `at`). A conversation whose row moved on meanwhile is left alone. Returns how many were marked.
+   */
+  markAbandoned(before: number, at: number, opts?: { limit?: number }): Promise<number>;
   /** Conversations with a person or waiting for one, longest-waiting first, with what an agent needs to pick one. */
   handoffQueue(opts?: { limit?: number }): Promise<QueuedConversation[]>;
   /**
@@ -150,5 +179,23 @@ export interface Store {
   listen(fn: (n: Notice) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** Conversations waiting for a person, and when the longest-waiting one asked (ms); outbox rows not yet delivered. */
   queueStats(): Promise<{ handoffWaiting: number; oldestHandoffAt?: number; outboxPending: number }>;
+  /**
+   * Records a desk thread (INSERT … ON CONFLICT DO NOTHING): true if this call wrote it; false if the
+   * conversation already has one, the channel and ts are taken, or the conversation is gone.
+   */
+  recordDeskThread(t: DeskThread): Promise<boolean>;
+  deskThreadOf(conversationId: string): Promise<DeskThread | undefined>;
+  /** The desk thread whose first message is `ts` in `channel` (an agent replied in it). */
+  deskThreadAt(channel: string, ts: string): Promise<DeskThread | undefined>;
+  /** Compare-and-set: moves the thread's cursor from `from` to `to` only if it still equals `from`; true if it did. */
+  updateDeskThread(conversationId: string, from: DeskCursor, to: DeskCursor & { createdAt?: number }): Promise<boolean>;
+  /** Deletes the thread's row if its `ts` is still `ts` (posting it failed: another attempt may try); true if it did. */
+  deleteDeskThread(conversationId: string, ts: string): Promise<boolean>;
+  /**
+   * Records a channel message id applied outside a turn (an agent's reply in a desk thread), so a
+   * redelivery applies once: true if it was new. `releaseInbox` forgets it (the action failed).
+   */
+  claimInbox(i: { channel: Channel; messageId: string; conversationId: string }): Promise<boolean>;
+  releaseInbox(channel: Channel, messageId: string): Promise<void>;
   close(): Promise<void>;
 }

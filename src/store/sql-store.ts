@@ -2,7 +2,7 @@
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { Channel, CommitResult, ConversationRecord, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+import type { Channel, CommitResult, ConversationRecord, DeskThread, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -104,6 +104,16 @@ interface EventRow {
   s: string | null;
   d: unknown;
   a: number;
+  ch: string | null;
+  lo: string | null;
+  co: string | null;
+}
+
+/** What every event of a turn is stamped with, for the dashboard's filters. */
+interface EventDims {
+  channel?: string;
+  locale?: string;
+  country?: string;
 }
 
 const INSERT_MESSAGES = `INSERT INTO messages (conversation_id, direction, body, at)
@@ -111,9 +121,9 @@ const INSERT_MESSAGES = `INSERT INTO messages (conversation_id, direction, body,
   FROM jsonb_to_recordset($1::text::jsonb) AS x(i int, c text, d text, b jsonb, a float8)
   ORDER BY x.i`;
 
-const INSERT_EVENTS = `INSERT INTO events (conversation_id, name, flow, step, data, at)
-  SELECT x.c, x.n, x.f, x.s, x.d, ${ts('x.a')}
-  FROM jsonb_to_recordset($1::text::jsonb) AS x(i int, c text, n text, f text, s text, d jsonb, a float8)
+const INSERT_EVENTS = `INSERT INTO events (conversation_id, name, flow, step, data, at, channel, locale, country)
+  SELECT x.c, x.n, x.f, x.s, x.d, ${ts('x.a')}, x.ch, x.lo, x.co
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(i int, c text, n text, f text, s text, d jsonb, a float8, ch text, lo text, co text)
   ORDER BY x.i`;
 
 // Inbox first, ON CONFLICT DO NOTHING: a redelivered message fails only its own turn. The EXISTS
@@ -127,7 +137,7 @@ const INSERT_INBOX = `INSERT INTO inbox (channel, message_id, conversation_id, a
 
 // The version check and the write are one statement, so a turn computed from a stale row never lands.
 const UPDATE_CONVERSATIONS = `UPDATE conversations c
-  SET state = x.s, version = c.version + 1, updated_at = ${ts('x.u')}, reply_to = COALESCE(x.r, c.reply_to)
+  SET state = x.s, version = c.version + 1, updated_at = ${ts('x.u')}, reply_to = COALESCE(x.r, c.reply_to), abandoned_at = NULL
   FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, v int, s jsonb, u float8, r jsonb)
   WHERE c.id = x.id AND c.version = x.v
   RETURNING c.id, c.version`;
@@ -153,11 +163,17 @@ function messageRows(conversationId: string, messages: TranscriptMessage[], into
   for (const m of messages) into.push({ i: into.length, c: conversationId, d: m.direction, b: m.body ?? null, a: m.at });
 }
 
-function eventRows(conversationId: string, events: AnalyticsEvent[], into: EventRow[]): void {
+function eventRows(conversationId: string, events: AnalyticsEvent[], into: EventRow[], dims: EventDims = {}): void {
   for (const e of events) {
-    into.push({ i: into.length, c: conversationId, n: e.name, f: e.flow ?? null, s: e.step ?? null, d: e.data ?? null, a: e.at });
+    into.push({ i: into.length, c: conversationId, n: e.name, f: e.flow ?? null, s: e.step ?? null, d: e.data ?? null, a: e.at, ch: dims.channel ?? null, lo: dims.locale ?? null, co: dims.country ?? null });
   }
 }
+
+const dimsOf = (channel: string | undefined, state: ConversationState | undefined): EventDims => ({
+  ...(channel ? { channel } : {}),
+  ...(state?.locale ? { locale: state.locale } : {}),
+  ...(state?.country ? { country: state.country } : {}),
+});
 
 interface OutboxRow {
   c: string;
@@ -227,7 +243,7 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
   for (const t of turns) {
     if (!updated.has(t.conversationId)) continue;
     messageRows(t.conversationId, t.messages, messages);
-    eventRows(t.conversationId, t.events, events);
+    eventRows(t.conversationId, t.events, events, dimsOf(t.channel, t.state));
   }
   const outboxIds = await insertRows(
     tx,
@@ -249,6 +265,33 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
     return { ok: false, code: passedInbox(t) ? 'version.conflict' : 'inbox.duplicate' };
   });
 }
+
+/** `{ a: { b: 'c' } }` → `a.b.c`: a saved XState value as the step path analytics events use. */
+function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [k, v] = Object.entries((value ?? {}) as Record<string, unknown>)[0] ?? [];
+  return k === undefined ? '' : v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0) ? k : `${k}.${statePath(v)}`;
+}
+
+interface DeskRow {
+  conversation_id: string;
+  channel: string;
+  ts: string;
+  created_at: number;
+  mirrored_seq: number;
+  handed_off: boolean;
+}
+
+const DESK_COLUMNS = `conversation_id, channel, ts, ${ms('created_at')} AS created_at, mirrored_seq::float8 AS mirrored_seq, handed_off`;
+
+const toDeskThread = (r: DeskRow): DeskThread => ({
+  conversationId: r.conversation_id,
+  channel: r.channel,
+  ts: r.ts,
+  createdAt: Number(r.created_at),
+  mirroredSeq: Number(r.mirrored_seq),
+  handedOff: r.handed_off === true,
+});
 
 /** A notice from another instance; anything malformed is ignored (it is only a hint to re-read). */
 function parseNotice(payload: string): Notice | undefined {
@@ -312,7 +355,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       const messages: MessageRow[] = [];
       const events: EventRow[] = [];
       messageRows(c.id, c.messages, messages);
-      eventRows(c.id, c.events, events);
+      eventRows(c.id, c.events, events, dimsOf(c.channel, c.state));
       const outboxId = (await insertRows(tx, messages, events, c.outbox ? [outboxRow(c.id, c.outbox)] : [])).get(c.id);
       return outboxId === undefined ? ({ ok: true, version: 1 } as const) : ({ ok: true, version: 1, outboxId } as const);
     });
@@ -501,6 +544,39 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       await sql.query(`DELETE FROM outbox WHERE delivered_at < ${ts('$1::float8')}`, [before]);
       return { conversations, messages };
     },
+    async markAbandoned(before, at, { limit = 1000 } = {}) {
+      let marked = 0;
+      for (;;) {
+        const rows = await sql.query<{ id: string; version: number; channel: string; state: ConversationState; updated_at: number }>(
+          `SELECT id, version, channel, state, ${ms('updated_at')} AS updated_at FROM conversations
+           WHERE abandoned_at IS NULL AND state->>'status' = 'active' AND NOT (state ? 'handoff') AND updated_at < ${ts('$1::float8')}
+           ORDER BY updated_at LIMIT $2::int`,
+          [before, limit],
+        );
+        if (rows.length === 0) return marked;
+        const marks = rows.map((r) => ({
+          id: r.id,
+          v: Number(r.version),
+          f: r.state.flow.id,
+          s: statePath(r.state.flow.value),
+          d: { idleMs: Math.max(0, at - Number(r.updated_at)), ...(r.state.stack[0] ? { within: r.state.stack[0].id } : {}) },
+          ch: r.channel,
+          lo: r.state.locale ?? null,
+          co: r.state.country ?? null,
+        }));
+        // The version check keeps a conversation that just got a message from being marked.
+        const done = await sql.query<{ n: number }>(
+          `WITH x AS (SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, v int, f text, s text, d jsonb, ch text, lo text, co text)),
+           u AS (UPDATE conversations c SET abandoned_at = ${ts('$2::float8')} FROM x WHERE c.id = x.id AND c.version = x.v AND c.abandoned_at IS NULL RETURNING c.id),
+           e AS (INSERT INTO events (conversation_id, name, flow, step, data, at, channel, locale, country)
+             SELECT x.id, 'flow.abandoned', x.f, x.s, x.d, ${ts('$2::float8')}, x.ch, x.lo, x.co FROM x JOIN u ON u.id = x.id RETURNING 1)
+           SELECT count(*)::int AS n FROM e`,
+          [json(marks), at],
+        );
+        marked += Number(done[0]?.n ?? 0);
+        if (rows.length < limit) return marked;
+      }
+    },
     async handoffOutlook({ since, now, sample = 100, windowMs = 7 * 24 * 3_600_000 }) {
       const [a] = await sql.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM conversations
@@ -567,6 +643,48 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       const [o] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL');
       const oldest = h?.oldest === null || h?.oldest === undefined ? undefined : Number(h.oldest);
       return { handoffWaiting: Number(h?.n ?? 0), ...(oldest !== undefined ? { oldestHandoffAt: oldest } : {}), outboxPending: Number(o?.n ?? 0) };
+    },
+    async recordDeskThread(t) {
+      // ON CONFLICT DO NOTHING on the conversation (primary key) and on (channel, ts): the first
+      // writer wins, everyone else learns it from the empty RETURNING. The EXISTS keeps a
+      // conversation deleted meanwhile (retention) from tripping the foreign key.
+      const rows = await sql.query(
+        `INSERT INTO desk_threads (conversation_id, channel, ts, created_at, mirrored_seq, handed_off)
+         SELECT $1, $2, $3, ${ts('$4::float8')}, $5::bigint, $6::boolean
+         WHERE EXISTS (SELECT 1 FROM conversations WHERE id = $1)
+         ON CONFLICT DO NOTHING RETURNING conversation_id`,
+        [t.conversationId, t.channel, t.ts, t.createdAt, t.mirroredSeq, t.handedOff],
+      );
+      return rows.length > 0;
+    },
+    async deskThreadOf(conversationId) {
+      const rows = await sql.query<DeskRow>(`SELECT ${DESK_COLUMNS} FROM desk_threads WHERE conversation_id = $1`, [conversationId]);
+      return rows[0] ? toDeskThread(rows[0]) : undefined;
+    },
+    async deskThreadAt(channel, threadTs) {
+      const rows = await sql.query<DeskRow>(`SELECT ${DESK_COLUMNS} FROM desk_threads WHERE channel = $1 AND ts = $2`, [channel, threadTs]);
+      return rows[0] ? toDeskThread(rows[0]) : undefined;
+    },
+    async updateDeskThread(conversationId, from, to) {
+      const rows = await sql.query(
+        `UPDATE desk_threads SET ts = $5, mirrored_seq = $6::bigint, handed_off = $7::boolean,
+           created_at = COALESCE(${ts('$8::float8')}, created_at)
+         WHERE conversation_id = $1 AND ts = $2 AND mirrored_seq = $3::bigint AND handed_off = $4::boolean
+         RETURNING conversation_id`,
+        [conversationId, from.ts, from.mirroredSeq, from.handedOff, to.ts, to.mirroredSeq, to.handedOff, to.createdAt ?? null],
+      );
+      return rows.length > 0;
+    },
+    async deleteDeskThread(conversationId, threadTs) {
+      const rows = await sql.query('DELETE FROM desk_threads WHERE conversation_id = $1 AND ts = $2 RETURNING conversation_id', [conversationId, threadTs]);
+      return rows.length > 0;
+    },
+    async claimInbox({ channel: ch, messageId, conversationId }) {
+      const rows = await sql.query(INSERT_INBOX, [json([{ ch, mid: messageId, c: conversationId }])]);
+      return rows.length > 0;
+    },
+    async releaseInbox(ch, messageId) {
+      await sql.query('DELETE FROM inbox WHERE channel = $1 AND message_id = $2', [ch, messageId]);
     },
     async close() {
       // Let queued and in-flight turns finish: their callers are awaiting a result.

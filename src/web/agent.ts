@@ -11,14 +11,12 @@ import type { Accounts, Session } from '../accounts/accounts.ts';
 import type { ChatService, StaffOutcome } from '../chat/service.ts';
 import type { NoticeHub } from '../chat/notices.ts';
 import type { StaffAction } from '../conversation/engine.ts';
-import { stepsOf } from '../conversation/flow-snapshot.ts';
 import type { Locale } from '../conversation/messages.ts';
-import type { Rendered } from '../conversation/render.ts';
-import { FLOWS } from '../flows/catalog.ts';
 import type { FlowId } from '../flows/step.ts';
 import type { Resources } from '../i18n/resources.ts';
 import type { Store } from '../store/port.ts';
 import { cookie, guard, SESSION_COOKIE } from './auth.ts';
+import { flowTitle, stepLabels, transcriptOf, type Translate } from './present.ts';
 
 export const AGENT_DIR = fileURLToPath(new URL('./public/agent/', import.meta.url));
 
@@ -34,20 +32,10 @@ export interface AgentRoutesOptions {
   chat: ChatService;
   notices: NoticeHub;
   resources: Resources;
-  t: (key: string, locale: Locale, params?: Record<string, string | number>) => string;
+  t: Translate;
   now: () => number;
   /** How often an open event stream re-checks its session (and keeps proxies from closing it). */
   heartbeatMs?: number;
-}
-
-export interface TranscriptLine {
-  seq: number;
-  at: number;
-  direction: 'in' | 'out';
-  author: 'customer' | 'bot' | 'agent';
-  text: string;
-  agentName?: string;
-  options?: string[];
 }
 
 const lngOf = (q: unknown): Locale => ((q as { lng?: unknown } | undefined)?.lng === 'en' ? 'en' : 'es');
@@ -93,25 +81,13 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
     });
   });
 
-  const titleOf = (flow: string, lng: Locale): string => {
-    const def = FLOWS[flow as FlowId];
-    return def ? t(def.title, lng) : flow;
-  };
+  const titleOf = (flow: string, lng: Locale): string => flowTitle(t, flow, lng);
 
   app.get<{ Params: { id: string } }>('/api/agent/conversations/:id', { preHandler: staff }, async (req, reply) => {
     const lng = lngOf(req.query);
     const conv = await store.getConversation(req.params.id);
     if (!conv) return reply.code(404).send({ error: 'conversation.missing' });
-    const lines = await store.transcript(conv.id, { limit: 500 });
-    let report: (Extract<Rendered, { type: 'report' }> & { at: number }) | undefined;
-    const transcript: TranscriptLine[] = lines.map((m) => {
-      const body = (m.body ?? {}) as Partial<Rendered> & { display?: unknown };
-      if (m.direction === 'in') return { seq: m.seq, at: m.at, direction: 'in', author: 'customer', text: String(body.display ?? '') };
-      if (body.type === 'report') report = { ...(body as Extract<Rendered, { type: 'report' }>), at: m.at };
-      if (body.type === 'agent') return { seq: m.seq, at: m.at, direction: 'out', author: 'agent', text: String(body.text ?? ''), agentName: String(body.name ?? '') };
-      const options = body.type === 'choices' ? body.options?.map((o) => o.label) : undefined;
-      return { seq: m.seq, at: m.at, direction: 'out', author: 'bot', text: String(body.text ?? ''), ...(options ? { options } : {}) };
-    });
+    const { transcript, report } = transcriptOf(await store.transcript(conv.id, { limit: 500 }));
     const st = conv.state;
     const value = st.flow.value;
     await accounts.audit({ actorId: req.staff?.user.id, action: 'conversation.viewed', conversationId: conv.id });
@@ -195,7 +171,7 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
       flows: RETURN_FLOWS.map((id) => ({
         id,
         title: titleOf(id, lng),
-        steps: stepsOf(FLOWS[id].machine).map(({ path, step }) => ({ id: path, label: summary(t(step.prompt, lng)) })),
+        steps: stepLabels(t, id, lng),
       })),
     };
   });
@@ -243,11 +219,4 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
     streams.add(end);
     req.raw.on('close', end);
   });
-}
-
-/** A step as the console lists it: the first line of what the bot says there, cut short. */
-function summary(text: string): string {
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  const plain = first.replace(/\*\*/g, '').trim();
-  return plain.length > 90 ? `${plain.slice(0, 89)}…` : plain;
 }

@@ -199,7 +199,7 @@ describe('while waiting in the queue', () => {
     expectCancelButton(d, 'Back to the assistant');
     await d.send('español');
     expect(d.state?.locale).toBe('es');
-    expect(d.said.at(-1)?.text).toMatch(/Estás en la fila/);
+    expect(d.said.at(-1)?.text).toMatch(/Usted está en la fila/);
   });
 
   it('"Back to the assistant" leaves the queue and shows the exact step they were on', async () => {

@@ -237,6 +237,12 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
         // Lenient on purpose: tests update messages that only exist in fixtures (e.g. a block_actions' message_ts).
         return { ok: true, channel, ts, text: asString(args.text) ?? '', message: botMessage(args, ts) };
       }
+      case 'chat.delete': {
+        const ts = asString(args.ts);
+        if (channel === undefined || channel === '') return { ok: false, error: 'channel_not_found' };
+        if (ts === undefined) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel, ts };
+      }
       case 'chat.postEphemeral': {
         if (channel === undefined || channel === '') return { ok: false, error: 'channel_not_found' };
         if (asString(args.user) === undefined) return { ok: false, error: 'user_not_in_channel' };

@@ -31,7 +31,7 @@ export async function startServer({
   const checker = createCertificateChecker({ maxBytes: cfg.config.maxCertBytes });
   const resources = loadResources();
   const bot = createBot({ resources, verify: checker.verify, maxFileBytes: cfg.config.maxCertBytes });
-  const app = await buildApp({ config: cfg.config, store: s, bot, resources, ...(isSql(s) ? { accounts: createAccounts(s.sql) } : {}), ...options });
+  const app = await buildApp({ config: cfg.config, store: s, bot, resources, ...(isSql(s) ? { accounts: createAccounts(s.sql), sql: s.sql } : {}), ...options });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;
   return {

@@ -57,6 +57,15 @@ export function escapeMrkdwn(s: string): string {
   return s.replace(/&(?!(?:amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Strict escaping for words a person typed to us (an agent's reply, a customer's message mirrored to
+ * the desk): every &, < and > is escaped, so "&amp;" written on purpose shows as written and
+ * nothing they type becomes a mention, a link or `<!channel>`.
+ */
+export function escapeTyped(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** Cut `s` to at most `max` UTF-16 units, ending in '…'; never splits a surrogate pair or an `&amp;`-style entity. */
 function cut(s: string, max: number): string {
   if (s.length <= max) return s;
@@ -146,8 +155,18 @@ function messagesOf(m: Exclude<Rendered, { type: 'text' }>, t: SlackT): SlackMes
     case 'handoff':
       return [{ text: fallback(`🙋 ${m.text}`), blocks: [section('handoff', `🙋 ${m.text}`)] }];
     case 'agent': {
-      const who = t('agent.from', { name: m.name });
-      return [{ text: fallback(`${who}: ${m.text}`), blocks: [context('agent.from', `🧑‍💼 ${who}`), section('agent.text', m.text)] }];
+      // The agent's words and name are theirs, not ours: escaped strictly (see escapeTyped).
+      const who = t('agent.from', { name: escapeTyped(m.name) });
+      const said = cut(escapeTyped(m.text), LIMITS.sectionText);
+      return [
+        {
+          text: cut(`${escapeMrkdwn(who)}: ${escapeTyped(m.text)}`, LIMITS.fallbackText),
+          blocks: [
+            { type: 'context', block_id: 'agent.from', elements: [{ type: 'mrkdwn', text: cut(`🧑‍💼 ${escapeMrkdwn(who)}`, LIMITS.contextText) }] },
+            { type: 'section', block_id: 'agent.text', text: { type: 'mrkdwn', text: said } },
+          ],
+        },
+      ];
     }
     case 'end':
       return [{ text: fallback(m.text), blocks: [section('end', m.text)] }];

@@ -217,3 +217,101 @@ export function fromViewSubmission(body: unknown, input: { block: string; action
     value: typeof field?.value === 'string' ? field.value : '',
   };
 }
+
+/** The channel a Slack event happened in, whatever its kind (a message, an edit, a mention). */
+export function eventChannel(body: unknown): string | undefined {
+  return str(obj(obj(body)?.event)?.channel);
+}
+
+/** A person's reply in a thread of the agents' desk channel. */
+export interface DeskReply {
+  channel: string;
+  /** The thread's first message: which conversation it is. */
+  threadTs: string;
+  /** This message's ts: unique in the channel, the same on every redelivery. */
+  ts: string;
+  user: string;
+  /** What the agent wrote, as plain text with their line breaks (links keep their address). */
+  text: string;
+  /** They attached files (which are not passed on). */
+  files: boolean;
+}
+
+/**
+ * A `message` event in the desk channel that is a person's reply in a thread. Top-level messages,
+ * edits, deletions, joins, bots (ourselves included) and anything without a thread are not.
+ * Mentioning the app is fine here: the message is for the customer either way.
+ */
+export function fromDeskMessage(body: unknown, deskChannel: string, botUserId?: string): DeskReply | undefined {
+  const e = obj(obj(body)?.event);
+  if (!e || e.type !== 'message') return undefined;
+  if (e.subtype !== undefined && e.subtype !== 'thread_broadcast' && e.subtype !== 'file_share') return undefined;
+  if (e.bot_id !== undefined || e.bot_profile !== undefined) return undefined;
+  const channel = str(e.channel);
+  const user = str(e.user);
+  const ts = str(e.ts);
+  const threadTs = str(e.thread_ts);
+  if (channel !== deskChannel || !user || !ts || !threadTs || ts === threadTs || user === botUserId) return undefined;
+  // In a channel shared with another organisation (Slack Connect), only our own workspace's people answer customers.
+  const team = str(obj(body)?.team_id);
+  const from = str(e.user_team) ?? str(e.team);
+  if (team && from && from !== team) return undefined;
+  const files = Array.isArray(e.files) && e.files.length > 0;
+  return { channel, threadTs, ts, user, text: typedText(str(e.text) ?? '', botUserId), files };
+}
+
+/**
+ * Slack's message markup to what a person typed, for someone who does not read Slack: our own
+ * mention dropped, other mentions and channel links to their label, links as "label (address)",
+ * the three escaped characters restored. Unlike `plainText`, line breaks stay.
+ */
+export function typedText(text: string, botUserId?: string): string {
+  return text
+    .replace(/<@([A-Z0-9]+)(\|[^>]*)?>/g, (_m, id: string, label?: string) => (id === botUserId ? '' : label ? `@${label.slice(1)}` : ''))
+    .replace(/<#[A-Z0-9]+\|([^>]*)>/g, '#$1')
+    .replace(/<!([a-z]+)(\|[^>]*)?>/g, '')
+    .replace(/<mailto:([^>|]+)(\|[^>]*)?>/g, '$1')
+    .replace(/<([^>|]+)\|([^>]+)>/g, (_m, url: string, label: string) => (label === url || url.endsWith(`//${label}`) ? url : `${label} (${url})`))
+    .replace(/<([^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Action ids of the controls on a desk thread's first message. */
+export const DESK_ACTION = { return: 'llavero.desk.return', requeue: 'llavero.desk.requeue', close: 'llavero.desk.close' } as const;
+
+/** A person pressing one of those controls. */
+export interface DeskAction {
+  channel: string;
+  /** The thread's first message (the controls are on it). */
+  threadTs: string;
+  user: string;
+  action: 'return' | 'requeue' | 'close';
+  /** For `close`: the resolution tag chosen. */
+  tag?: string;
+  /** Unique per press, the same on a redelivery: the inbox key. */
+  messageId: string;
+}
+
+/** A `block_actions` payload from a desk control in the desk channel; anything else: undefined. */
+export function fromDeskAction(body: unknown, deskChannel: string): DeskAction | undefined {
+  const b = obj(body);
+  if (!b || b.type !== 'block_actions') return undefined;
+  const action = Array.isArray(b.actions) ? obj(b.actions[0]) : undefined;
+  const container = obj(b.container);
+  const channel = str(container?.channel_id) ?? str(obj(b.channel)?.id);
+  const threadTs = str(container?.message_ts) ?? str(obj(b.message)?.ts);
+  const user = str(obj(b.user)?.id);
+  const id = str(action?.action_id);
+  const kind = (Object.keys(DESK_ACTION) as Array<keyof typeof DESK_ACTION>).find((k) => DESK_ACTION[k] === id);
+  if (!action || !kind || channel !== deskChannel || !threadTs || !user) return undefined;
+  const press = str(b.trigger_id) ?? `${threadTs}:${str(action.action_ts) ?? ''}`;
+  const tag = str(obj(action.selected_option)?.value);
+  if (kind === 'close' && !tag) return undefined;
+  return { channel, threadTs, user, action: kind, ...(kind === 'close' && tag ? { tag } : {}), messageId: `desk:action:${press}` };
+}

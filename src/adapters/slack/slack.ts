@@ -7,13 +7,18 @@ import { App, LogLevel, type Logger } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
+import type { NoticeHub } from '../../chat/notices.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
 import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
 import { createChannelTurns, type ChannelDeps } from '../channel.ts';
+import { createDesk, type Desk } from './desk.ts';
 import { downloadFile } from '../download.ts';
 import {
   encodeModalContext,
+  eventChannel,
   fromBlockAction,
+  fromDeskAction,
+  fromDeskMessage,
   fromMention,
   fromMessageEvent,
   fromViewSubmission,
@@ -32,6 +37,8 @@ export interface SlackConfig {
   appToken?: string;
   /** Web API base URL (tests and staging point it at a local server). */
   apiUrl?: string;
+  /** The agents' desk: a channel (id) where each handed-off conversation gets a thread agents reply in. */
+  handoffChannel?: string;
 }
 
 export interface SlackOptions extends ChannelDeps {
@@ -43,12 +50,18 @@ export interface SlackOptions extends ChannelDeps {
   outboxIntervalMs?: number;
   /** A request refused before any turn (bad signature, stale, malformed): for metrics. */
   onRefused?: (reason: string) => void;
+  /** Every instance's notices: what brings the agents' desk up to date (needed with `handoffChannel`). */
+  notices?: NoticeHub;
+  /** The agents' desk: its language (default Spanish), the console's public address for links, timings. */
+  desk?: { locale?: Locale; consoleUrl?: string; pendingTimeoutMs?: number; sweepIntervalMs?: number };
 }
 
 export interface SlackAdapter {
   bolt: App;
   sender: SlackSender;
   outbox: OutboxWorker;
+  /** The agents' desk, when SLACK_HANDOFF_CHANNEL is set. */
+  desk?: Desk;
   /** Replies in flight have been posted (tests, shutdown). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -56,14 +69,15 @@ export interface SlackAdapter {
 
 /**
  * What the app asks of Slack; `slack/manifest.yml` lists exactly these (a test keeps them equal).
- * Events: DMs, mentions, and replies in the threads those mentions start. Scopes: reading those,
- * posting and updating our messages, reading the shared file, and the customer's locale.
+ * Events: DMs, mentions, and replies in the threads those mentions start (and in the agents' desk
+ * threads). Scopes: reading those, posting, updating and deleting our messages, reading the shared
+ * file, and the customer's locale (and an agent's name).
  */
 export const SLACK_APP = {
   events: ['app_mention', 'message.channels', 'message.groups', 'message.im'],
   scopes: ['app_mentions:read', 'channels:history', 'chat:write', 'files:read', 'groups:history', 'im:history', 'users:read'],
   /** Web API methods called, and the scope each needs (views.open needs none: it rides on a trigger). */
-  methods: { 'auth.test': null, 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'files.info': 'files:read', 'users.info': 'users:read', 'views.open': null },
+  methods: { 'auth.test': null, 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'chat.delete': 'chat:write', 'files.info': 'files:read', 'users.info': 'users:read', 'views.open': null },
 } as const;
 
 /** Slack's locale ("es-LA", "en-US") to ours; anything else gets Spanish, our customers' usual language. */
@@ -98,7 +112,7 @@ function allowedDownload(url: string, apiUrl: string | undefined): boolean {
 }
 
 export async function slack(server: FastifyInstance, opts: SlackOptions): Promise<SlackAdapter> {
-  const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs, onRefused = () => {} } = opts;
+  const { config, chat, store, t, maxFileBytes, log, now = Date.now, ackTimeoutMs, retryConfig, outboxIntervalMs, onRefused = () => {}, notices } = opts;
   const clientOptions = { ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), ...(retryConfig ? { retryConfig } : {}) };
   const logger = boltLogger(log);
   const client = new WebClient(config.botToken, { ...clientOptions, logger });
@@ -157,6 +171,9 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     onError: (err, ctx) => log.error({ err, ...ctx, channel: 'slack' }, ctx.gaveUp ? 'slack reply dropped after retries' : 'slack reply not posted yet'),
   });
   const runTurn = createChannelTurns({ channel: 'slack', chat, outbox, log });
+  if (config.handoffChannel && !notices) log.warn({ channel: 'slack' }, 'agents desk off: no notices to follow');
+  const desk: Desk | undefined =
+    config.handoffChannel && notices ? createDesk({ channel: config.handoffChannel, client, chat, store, notices, t, log, now, ...opts.desk }) : undefined;
 
   async function localeOf(user: string): Promise<Locale> {
     try {
@@ -205,11 +222,19 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     });
 
   bolt.event('message', async ({ body, context }) => {
+    // The agents' desk is never a customer's conversation: there, only replies in its threads count.
+    if (desk && eventChannel(body) === desk.channel) {
+      const reply = fromDeskMessage(body, desk.channel, context.botUserId);
+      if (reply) await desk.onReply(reply);
+      return;
+    }
     const m = fromMessageEvent(body, context.botUserId);
     if (m) await messageTurn(m);
   });
 
   bolt.event('app_mention', async ({ body, context }) => {
+    // A mention in a desk thread is an agent's reply (the message event carries it); elsewhere there, nothing.
+    if (desk && eventChannel(body) === desk.channel) return;
     const m = fromMention(body, context.botUserId);
     if (m) await messageTurn(m);
   });
@@ -225,6 +250,12 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
       void sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed'));
     }
     await turn({ ...a, continueOnly: true, inbound: async () => ({ type: 'choice', id: a.value }) });
+  });
+
+  bolt.action(/^llavero\.desk\./, async ({ ack, body }) => {
+    await ack();
+    const a = desk ? fromDeskAction(body, desk.channel) : undefined;
+    if (desk && a) await desk.onAction(a);
   });
 
   bolt.action(ACTION.secret, async ({ ack, body }) => {
@@ -249,10 +280,12 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
 
   if (receiver) await receiver.register(server);
   outbox.start();
+  desk?.start();
   if (config.appToken) await bolt.start();
-  log.info({ channel: 'slack', mode: config.appToken ? 'socket' : 'http' }, 'slack adapter on');
+  log.info({ channel: 'slack', mode: config.appToken ? 'socket' : 'http', ...(desk ? { desk: desk.channel } : {}) }, 'slack adapter on');
 
   const idle = async () => {
+    await desk?.idle();
     await outbox.idle();
     await sender.idle();
   };
@@ -260,8 +293,10 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
     bolt,
     sender,
     outbox,
+    ...(desk ? { desk } : {}),
     idle,
     async close() {
+      await desk?.stop();
       await outbox.stop();
       await idle();
       if (config.appToken) await bolt.stop();

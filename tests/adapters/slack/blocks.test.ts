@@ -5,6 +5,7 @@ import { ACTION, PIN_INPUT, VIEW, answered, escapeMrkdwn, pinModal, toSlackMessa
 import { inspect } from '../../../src/certs/inspect.ts';
 import type { CertReport } from '../../../src/certs/report.ts';
 import type { Locale, Outbound } from '../../../src/conversation/messages.ts';
+import type { Rendered } from '../../../src/conversation/render.ts';
 import { daysFrom } from '../../certs/support.ts';
 import { chileanCertificates, costaRicanSandboxReport, rendered, tr, transportT } from '../../support/reports.ts';
 
@@ -427,5 +428,17 @@ describe('pinModal()', () => {
 
   it('refuses private metadata longer than Slack keeps', () => {
     expect(() => pinModal({ prompt: 'x', privateMetadata: 'x'.repeat(3001), t: es })).toThrow(RangeError);
+  });
+});
+
+describe("an agent's reply", () => {
+  it('shows their name and exactly what they wrote: every &, < and > escaped once, nothing turned into markup', () => {
+    const m: Rendered = { type: 'agent', key: 'common:agent.says', text: 'Revise <https://x.example|esto> & "aquello" &amp; <!channel>', name: 'Ana <Rojas> & Co' };
+    const [msg] = toSlackMessages([m], es);
+    assertValidBlocks(msg?.blocks ?? []);
+    const section = msg?.blocks.find((b) => b.block_id === 'agent.text') as { text: { text: string } };
+    expect(section.text.text).toBe('Revise &lt;https://x.example|esto&gt; &amp; "aquello" &amp;amp; &lt;!channel&gt;');
+    expect(JSON.stringify(msg?.blocks.find((b) => b.block_id === 'agent.from'))).toContain('Ana &lt;Rojas&gt; &amp; Co');
+    expect(msg?.text).toContain('&amp;amp;');
   });
 });

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_APP } from '../../../src/adapters/slack/slack.ts';
+import { createAccounts } from '../../../src/accounts/accounts.ts';
 import { openStore } from '../../../src/store/open.ts';
-import type { Store } from '../../../src/store/port.ts';
+import type { SqlStore } from '../../../src/store/sql-store.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../../support/fake-slack.ts';
 import { startServer, type TestServer } from '../../support/server.ts';
 import { postEvent, postInteraction, type SlackPostOptions } from '../../support/slack-signing.ts';
@@ -43,7 +44,7 @@ interface Shown {
 describe('Slack adapter', () => {
   let fake: FakeSlack;
   let server: TestServer;
-  let store: Store;
+  let store: SqlStore;
   const signed = (extra: Partial<SlackPostOptions> = {}): SlackPostOptions => ({ signingSecret: SIGNING_SECRET, ...extra });
   const eventsUrl = () => `${server.url}/slack/events`;
 
@@ -464,6 +465,68 @@ describe('Slack adapter', () => {
     } finally {
       await later.close();
     }
+  });
+
+  it('an agent takes a DM customer who asked for a person: claims, replies in the DM, and hands them back to a procedure whose buttons work', async () => {
+    const password = 'correct horse battery';
+    expect((await createAccounts(store.sql).addUser({ email: 'ana.slack@soporte.example', name: 'Ana Rojas', role: 'agent', password })).ok).toBe(true);
+    const w: Where = { user: 'U0ES', channel: 'D0HANDOFF' };
+    await say(w, 'necesito revocar mi llave criptográfica');
+    await say(w, 'quiero hablar con una persona');
+    expect(lastText(w)).toMatch(/número 1 en la fila/);
+
+    // While waiting, the bot says "noted" once and nothing else, however much the customer writes.
+    const beforeWaiting = shown(w).length;
+    await say(w, '¿hay alguien?');
+    await say(w, 'es urgente, la factura no sale');
+    await say(w, 'sigo aquí');
+    const whileWaiting = shown(w).slice(beforeWaiting);
+    expect(whileWaiting).toHaveLength(1);
+    expect(whileWaiting[0]?.text).toMatch(/Anotado/);
+
+    // The agent signs in over HTTP and finds the conversation in the queue.
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana.slack@soporte.example', password }) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrf } = (await login.json()) as { csrf: string };
+    const agentPost = (path: string, body: unknown = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const rec = await store.findByChannelKey('slack', `T0LLAVERO:${w.channel}`);
+    const { queue } = (await (await fetch(`${server.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
+    expect(queue.find((q) => q.id === rec?.id)).toMatchObject({ channel: 'slack', status: 'queued' });
+    const id = rec?.id as string;
+
+    expect((await agentPost(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
+    await settle();
+    expect(lastText(w, 1)).toMatch(/Hola, soy Ana Rojas/);
+    // With the agent: the customer's words go to them, the bot stays quiet.
+    const beforeAgent = shown(w).length;
+    await say(w, 'gracias, le cuento: no me deja entrar a la ATV');
+    expect(shown(w)).toHaveLength(beforeAgent);
+
+    const text = 'Revise <b>esto</b> & escríbame si &amp; aparece: <!channel>';
+    expect((await agentPost(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
+    await settle();
+    const reply = shown(w).at(-1) as Shown;
+    expect(reply.call.args.thread_ts).toBeUndefined();
+    expect(JSON.stringify(reply.blocks)).toContain('Ana Rojas');
+    const sections = reply.blocks.filter((b) => b.type === 'section').map((b) => (b.text as Json).text);
+    // Exactly what the agent wrote, escaped once for Slack: no markup, no @channel, an "&amp;" they typed stays visible as such.
+    expect(sections).toEqual(['Revise &lt;b&gt;esto&lt;/b&gt; &amp; escríbame si &amp;amp; aparece: &lt;!channel&gt;']);
+
+    // Back to the bot, at the start of generating a new key: its first step, with buttons, on the DM.
+    const beforeReturn = shown(w).length;
+    expect((await agentPost(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
+    await settle();
+    const back = shown(w).slice(beforeReturn);
+    expect(back.map((m) => m.text).join('\n')).toMatch(/Ana Rojas le ha devuelto al asistente/);
+    expect(button(w, /ATV clásico/).message.ts).toBe(back.at(-1)?.ts);
+    await click(w, /ATV clásico/);
+    expect(lastText(w)).toMatch(/Ingrese a la ATV/);
+    expect(everything(w)).not.toMatch(/paso anterior/);
+    const after = await store.getConversation(id);
+    expect(after?.state.handoff).toBeUndefined();
+    expect(after?.state.flow.id).toBe('atv.generate-key');
   });
 
   it('called only Web API methods that the manifest\'s scopes cover', () => {

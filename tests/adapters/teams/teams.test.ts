@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Rendered } from '../../../src/conversation/render.ts';
+import { createAccounts } from '../../../src/accounts/accounts.ts';
 import { openStore } from '../../../src/store/open.ts';
-import type { Store } from '../../../src/store/port.ts';
+import type { SqlStore } from '../../../src/store/sql-store.ts';
 import { startFakeConnector, type FakeConnector, type SentActivity } from '../../support/fake-teams.ts';
 import { startServer, type TestServer } from '../../support/server.ts';
 import {
@@ -58,7 +59,7 @@ function readable(a: Json): string {
 describe('Teams adapter', () => {
   let connector: FakeConnector;
   let server: TestServer;
-  let store: Store;
+  let store: SqlStore;
 
   beforeAll(async () => {
     connector = await startFakeConnector();
@@ -249,6 +250,68 @@ describe('Teams adapter', () => {
     expect(await server.app.teams?.sendTo(rec?.id as string, [message])).toBe(true);
     await connector.waitForSent(c.conversationId, before + 1, { type: 'message' });
     expect(readable(shown(c).at(-1)?.activity ?? {})).toBe('Hola, soy Ana, del equipo de soporte.');
+  });
+
+  it('an agent takes a customer who asked for a person: claims, replies with a card, and hands them back to a procedure whose buttons work', async () => {
+    const password = 'correct horse battery';
+    expect((await createAccounts(store.sql).addUser({ email: 'ana.teams@soporte.example', name: 'Ana Rojas', role: 'agent', password })).ok).toBe(true);
+    const c = newChat('es-CR');
+    await say(c, 'necesito revocar mi llave criptográfica');
+    await say(c, 'quiero hablar con una persona');
+    expect(lastText(c)).toMatch(/número 1 en la fila/);
+
+    // While waiting, the bot says "noted" once and nothing else, however much the customer writes.
+    const beforeWaiting = shown(c).length;
+    await say(c, '¿hay alguien?');
+    await say(c, 'es urgente, la factura no sale');
+    await say(c, 'sigo aquí');
+    const whileWaiting = shown(c).slice(beforeWaiting);
+    expect(whileWaiting).toHaveLength(1);
+    expect(readable(whileWaiting[0]?.activity ?? {})).toMatch(/Anotado/);
+
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana.teams@soporte.example', password }) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrf } = (await login.json()) as { csrf: string };
+    const agentPost = (path: string, body: unknown = {}) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const rec = await store.findByChannelKey('teams', `${c.tenantId ?? '00000000-0000-4000-8000-00000000c0de'}:${c.conversationId}`);
+    const { queue } = (await (await fetch(`${server.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
+    expect(queue.find((q) => q.id === rec?.id)).toMatchObject({ channel: 'teams', status: 'queued' });
+    const id = rec?.id as string;
+
+    expect((await agentPost(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
+    await server.app.teams?.idle();
+    expect(lastText(c, 1)).toMatch(/Hola, soy Ana Rojas/);
+    const beforeAgent = shown(c).length;
+    await say(c, 'gracias, le cuento: no me deja entrar a la ATV');
+    expect(shown(c)).toHaveLength(beforeAgent);
+
+    const text = 'Revise **esto** y _aquello_ en <https://www.hacienda.go.cr> & avíseme.';
+    expect((await agentPost(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
+    await connector.waitForSent(c.conversationId, beforeAgent + 1, { type: 'message' });
+    const reply = shown(c).at(-1)?.activity as Json;
+    const card = ((reply.attachments as Json[])[0] as Json).content as Json;
+    const runs = Object.fromEntries((card.body as Json[]).map((b) => [b.id, ((b.inlines as Json[])[0] as Json).text]));
+    // A TextRun is never markdown: the agent's words arrive exactly as written, under their name.
+    expect(runs['agent.text']).toBe(text);
+    expect(runs['agent.from']).toMatch(/Ana Rojas/);
+    expect(reply.summary).toMatch(/Ana Rojas/);
+
+    // Back to the bot, at the start of generating a new key: its first step as a card with buttons.
+    const beforeReturn = shown(c).length;
+    expect((await agentPost(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
+    await connector.waitForSent(c.conversationId, beforeReturn + 1, { type: 'message' });
+    await server.app.teams?.idle();
+    const back = shown(c).slice(beforeReturn);
+    expect(back.map((s) => readable(s.activity)).join('\n')).toMatch(/Ana Rojas le ha devuelto al asistente/);
+    expect(submits(back.at(-1)?.activity.attachments).map((a) => a.title)).toEqual(expect.arrayContaining([expect.stringMatching(/ATV clásico/)]));
+    await press(c, /ATV clásico/);
+    expect(lastText(c)).toMatch(/Ingrese a la ATV/);
+    expect(everything(c)).not.toMatch(/paso anterior/);
+    const after = await store.getConversation(id);
+    expect(after?.state.handoff).toBeUndefined();
+    expect(after?.state.flow.id).toBe('atv.generate-key');
   });
 
   it('refuses junk that is not an activity, without running anything', async () => {
