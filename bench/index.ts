@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, one after another, figures on stdout.
+import { benchAnalytics } from './analytics.ts';
 import { benchCerts } from './certs.ts';
 import { benchEngine } from './engine.ts';
 import { benchHandoff } from './handoff.ts';
@@ -15,3 +16,4 @@ if (!only || only === 'webchat') await benchWebchat();
 if (!only || only === 'slack') await benchSlack();
 if (!only || only === 'teams') await benchTeams();
 if (!only || only === 'handoff') await benchHandoff();
+if (!only || only === 'analytics') await benchAnalytics();
