@@ -1,9 +1,12 @@
 /**
  * Staff sign-in for the agent console and the dashboard: a session cookie (HttpOnly, SameSite
  * Strict, Secure behind TLS), a CSRF token for every state-changing request, a rate-limited login,
- * and `guard(roles)` for the routes that need a signed-in role.
+ * `guard(roles)` for the routes that need a signed-in role, and the script and styles both staff pages
+ * share at `/staff/`.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Accounts, Role, Session } from '../accounts/accounts.ts';
 
@@ -15,6 +18,9 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'llv_session';
+
+/** What the agent console and the dashboard share (strings, requests, sign-in, header, notices, base styles), at `/staff/`. */
+export const STAFF_DIR = fileURLToPath(new URL('./public/staff/', import.meta.url));
 
 /** The value of one cookie in a Cookie header. */
 export function cookie(header: string | undefined, name: string): string | undefined {
@@ -64,6 +70,8 @@ export interface AuthOptions {
 }
 
 export async function authRoutes(app: FastifyInstance, { accounts, loginsPerMinute = 10 }: AuthOptions): Promise<void> {
+  await app.register(fastifyStatic, { root: STAFF_DIR, prefix: '/staff/', decorateReply: false });
+
   app.post<{ Body: { email?: unknown; password?: unknown } }>(
     '/api/auth/login',
     { config: { rateLimit: { max: loginsPerMinute, timeWindow: '1 minute' } } },

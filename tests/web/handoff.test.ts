@@ -221,7 +221,16 @@ describe('human handoff over HTTP', () => {
   it('serves the console and its strings in both languages', async () => {
     const page = await get('/agent/');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/agent/agent.js');
+    const html = await page.text();
+    expect(html).toContain('/agent/agent.js');
+    // What the console shares with the dashboard: loaded before its own script and styles, served without a session.
+    expect(html).toMatch(/\/staff\/staff\.css[\s\S]*\/agent\/agent\.css/);
+    expect(html).toMatch(/\/staff\/staff\.js[\s\S]*\/agent\/agent\.js/);
+    const shared = await get('/staff/staff.js');
+    expect(shared.status).toBe(200);
+    expect(shared.headers.get('content-type')).toMatch(/javascript/);
+    expect(await shared.text()).toContain('window.LlaveroStaff');
+    expect((await get('/staff/staff.css')).headers.get('content-type')).toMatch(/text\/css/);
     for (const lng of ['es', 'en']) {
       const r = await get(`/api/agent/strings/${lng}`);
       expect(r.status).toBe(200);

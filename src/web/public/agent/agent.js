@@ -1,98 +1,25 @@
 // Llavero agent console: support agents see who waits for a person and take conversations over from the bot.
-// Plain browser JavaScript, no build step, no dependencies. Everything from the server is untrusted and is
-// rendered with textContent (never HTML); every text a person reads comes from locales/<lng>/agent.json.
+// Plain browser JavaScript, no build step; /staff/staff.js (window.LlaveroStaff: strings, requests, sign-in, header,
+// notices, transcript lines) is loaded before this file. Everything from the server is untrusted and is rendered with
+// textContent (never HTML); every text a person reads comes from locales/<lng>/agent.json.
 (() => {
   'use strict';
 
-  const SUPPORTED = ['es', 'en'];
   const MAX_REPLY = 2000;
   const THROTTLE_MS = 300;
   const POLL_MS = 30_000;
-  const NOTICE_MS = { info: 6_000, error: 15_000 };
   const TAGS = ['solved', 'workaround', 'escalated', 'no-response', 'out-of-scope'];
-  const AUTHORS = ['customer', 'bot', 'agent'];
   const CHECK_RANK = { fail: 0, warn: 1, pass: 2, skip: 3 };
   const NARROW = window.matchMedia('(max-width: 799px)');
 
-  // ---- strings ---------------------------------------------------------------------------------
-  /** @type {Record<string, Record<string, unknown>>} */
-  const strings = {};
-  let lng = initialLanguage();
-
-  function initialLanguage() {
-    const asked = new URLSearchParams(location.search).get('lng');
-    if (asked && SUPPORTED.includes(asked)) return asked;
-    return String(navigator.language || '').toLowerCase().startsWith('en') ? 'en' : 'es';
-  }
-
-  const own = (o, k) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
-
-  function lookup(key) {
-    let o = strings[lng];
-    for (const k of key.split('.')) {
-      if (!own(o, k)) return undefined;
-      o = o[k];
-    }
-    return typeof o === 'string' ? o : undefined;
-  }
-
-  function t(key, params) {
-    const v = lookup(key);
-    if (v === undefined) return key;
-    return v.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, k) => (params && own(params, k) ? String(params[k]) : whole));
-  }
-
-  /** The translated label of an enumerated value (`group.value`), or the value itself when there is none. */
-  function label(group, value) {
-    const v = str(value);
-    return v && lookup(`${group}.${v}`) !== undefined ? t(`${group}.${v}`) : v;
-  }
-
-  async function loadStrings(l) {
-    if (strings[l]) return true;
-    try {
-      const res = await fetch(`/api/agent/strings/${l}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-      if (!res.ok) return false;
-      const data = await res.json();
-      if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
-      strings[l] = data;
-      return true;
-    } catch {
-      return false;
-    }
-  }
+  const { $, el, str, obj, idOf, own, toDate } = window.LlaveroStaff;
 
   // ---- small helpers ---------------------------------------------------------------------------
-  const $ = (id) => document.getElementById(id);
-  const str = (v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
-  const obj = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {});
-  const idOf = (v) => (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : '');
   const cssSafe = (v) => str(v).replace(/[^a-zA-Z0-9_-]/g, '');
   const cls = (...names) => names.filter(Boolean).join(' ');
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = String(v);
-      else if (k === 'on') for (const [type, fn] of Object.entries(v)) e.addEventListener(type, fn);
-      else if (v === true) e.setAttribute(k, '');
-      else e.setAttribute(k, String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false && c !== '') e.append(c);
-    return e;
-  }
 
   /** A label and its control. */
   const field = (id, text, control) => el('div', { class: 'field' }, el('label', { for: id, text }), control);
-
-  function toDate(v) {
-    if (v === undefined || v === null || v === '') return null;
-    const d = new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
 
   function fmtTime(v) {
     const d = toDate(v);
@@ -100,7 +27,7 @@
     const today = d.toDateString() === new Date().toDateString();
     const opts = today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
     try {
-      return d.toLocaleString(lng, opts);
+      return d.toLocaleString(staff.lng, opts);
     } catch {
       return d.toISOString();
     }
@@ -110,7 +37,7 @@
     const d = toDate(v);
     if (!d) return str(v);
     try {
-      return d.toLocaleDateString(lng, { year: 'numeric', month: 'short', day: 'numeric' });
+      return d.toLocaleDateString(staff.lng, { year: 'numeric', month: 'short', day: 'numeric' });
     } catch {
       return d.toISOString().slice(0, 10);
     }
@@ -190,10 +117,33 @@
   let focusReplyFor = null;
   const timers = { tick: 0, poll: 0 };
 
-  const sanitizeUser = (u) => {
-    const o = obj(u);
-    return { id: idOf(o.id), email: str(o.email), name: str(o.name), role: str(o.role) };
-  };
+  // ---- shared with the dashboard (/staff/staff.js) ----------------------------------------------
+  const staff = window.LlaveroStaff.create({
+    state,
+    strings: (l) => `/api/agent/strings/${l}`,
+    main: 'console',
+    views: { login: 'view-login', forbidden: 'view-forbidden', console: 'view-console' },
+    title: () => {
+      const waiting = state.view === 'console' ? state.queue.filter((i) => i.status !== 'assigned').length : 0;
+      return waiting > 0 ? t('header.titleWaiting', { n: waiting }) : t('header.title');
+    },
+    errorText,
+    onSignedIn: startConsole,
+    onForget: forgetData,
+    onStrings: () => setLive(liveState),
+    onView: (name) => {
+      $('live').hidden = name !== 'console';
+    },
+    onLanguage: () => {
+      renderQueue();
+      rebuildPane();
+      void loadFlows();
+      queueRefresh();
+      if (state.openId !== null) convRefresh();
+    },
+  });
+  const { t, label, request, notify, updateTitle } = staff;
+
   const isMe = (agent) => !!state.me && !!agent && idOf(obj(agent).id) !== '' && idOf(obj(agent).id) === state.me.id;
   const normVerdict = (v) => (v === 'warning' ? 'warn' : ['ok', 'warn', 'fail'].includes(v) ? v : '');
   const findFlow = (id) => state.flows.find((f) => f.id === id);
@@ -208,58 +158,8 @@
   };
   const checkName = (id) => label('checkNames', id);
 
-  // ---- requests --------------------------------------------------------------------------------
-  /**
-   * JSON request to the same origin. Returns null on a network failure (after a notice unless `quiet`);
-   * otherwise {ok, status, data, handled}, where `handled` means a 401/403 already changed the view.
-   */
-  async function request(method, path, body, { quiet = false } = {}) {
-    const headers = { accept: 'application/json' };
-    const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-    if (method !== 'GET') {
-      headers['content-type'] = 'application/json';
-      headers['x-csrf-token'] = state.csrf || '';
-      init.body = JSON.stringify(body || {});
-    }
-    let res;
-    try {
-      res = await fetch(path, init);
-    } catch {
-      if (!quiet) notify(t('errors.network'), 'error');
-      return null;
-    }
-    let data = {};
-    try {
-      const parsed = await res.json();
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed;
-    } catch {
-      // empty or not JSON
-    }
-    const r = { ok: res.ok, status: res.status, data, handled: false };
-    if (res.status === 401 && path !== '/api/auth/login') {
-      r.handled = true;
-      signedOut();
-    } else if (res.status === 403 && data.error === 'auth.forbidden') {
-      r.handled = true;
-      showForbidden();
-    } else if (res.status === 403 && data.error === 'auth.csrf') {
-      r.handled = true;
-      notify(t('errors.csrf'), 'error');
-      void refreshSession();
-    }
-    return r;
-  }
-
-  async function refreshSession() {
-    const r = await request('GET', '/api/auth/me', undefined, { quiet: true });
-    if (r && r.ok && r.data.user) {
-      state.me = sanitizeUser(r.data.user);
-      state.csrf = str(r.data.csrf);
-      renderMe();
-    }
-    return r;
-  }
-
+  // ---- errors ----------------------------------------------------------------------------------
+  /** The notice for a failed request's answer. */
   function errorText(r) {
     const d = obj(r && r.data);
     switch (d.error) {
@@ -286,63 +186,7 @@
     return t('errors.generic');
   }
 
-  // ---- notices ---------------------------------------------------------------------------------
-  let noticeTimer = 0;
-
-  function notify(text, kind = 'info') {
-    const n = $('notice');
-    n.textContent = text;
-    n.parentElement.dataset.kind = kind;
-    $('notice-dismiss').hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(clearNotice, NOTICE_MS[kind] || NOTICE_MS.info);
-  }
-
-  function clearNotice() {
-    clearTimeout(noticeTimer);
-    $('notice').textContent = '';
-    $('notice-dismiss').hidden = true;
-  }
-
-  // ---- static strings, header, views -----------------------------------------------------------
-  function applyStrings() {
-    document.documentElement.lang = lng;
-    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-    for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
-    const langBtn = $('lang');
-    langBtn.textContent = t('header.otherLanguage');
-    langBtn.setAttribute('lang', lng === 'es' ? 'en' : 'es');
-    $('login-error').textContent = state.loginError ? t(state.loginError) : '';
-    setLive(liveState);
-    renderMe();
-    updateTitle();
-  }
-
-  function renderMe() {
-    const me = state.me;
-    $('me-name').textContent = me ? me.name || me.email : '';
-    $('me-role').textContent = me ? label('roles', me.role) : '';
-    $('me').hidden = !me || (state.view !== 'console' && state.view !== 'forbidden');
-  }
-
-  function updateTitle() {
-    const waiting = state.view === 'console' ? state.queue.filter((i) => i.status !== 'assigned').length : 0;
-    document.title = waiting > 0 ? t('header.titleWaiting', { n: waiting }) : t('header.title');
-  }
-
-  function setView(name) {
-    state.view = name;
-    $('loading').hidden = true;
-    $('topbar').hidden = false;
-    $('view-login').hidden = name !== 'login';
-    $('view-forbidden').hidden = name !== 'forbidden';
-    $('view-console').hidden = name !== 'console';
-    $('logout').hidden = name !== 'console' && name !== 'forbidden';
-    $('live').hidden = name !== 'console';
-    renderMe();
-    updateTitle();
-  }
-
+  // ---- live indicator --------------------------------------------------------------------------
   let liveState = 'off';
   function setLive(s) {
     liveState = s;
@@ -350,71 +194,8 @@
     $('live-text').textContent = s === 'off' ? '' : t(`live.${s}`);
   }
 
-  // ---- sign-in and session ---------------------------------------------------------------------
-  function setLoginError(key) {
-    state.loginError = key || '';
-    $('login-error').textContent = key ? t(key) : '';
-  }
-
-  async function login(ev) {
-    ev.preventDefault();
-    if (state.busy.has('login')) return;
-    const emailInput = $('login-email');
-    const passwordInput = $('login-password');
-    const email = emailInput.value.trim();
-    const password = passwordInput.value;
-    if (!email || !password) {
-      setLoginError('login.missing');
-      (email ? passwordInput : emailInput).focus();
-      return;
-    }
-    state.busy.add('login');
-    $('login-submit').disabled = true;
-    setLoginError('');
-    let next = passwordInput;
-    try {
-      const r = await request('POST', '/api/auth/login', { email, password }, { quiet: true });
-      if (!r) {
-        setLoginError('errors.network');
-        return;
-      }
-      if (r.handled) return;
-      if (r.ok && r.data.user) {
-        state.me = sanitizeUser(r.data.user);
-        state.csrf = str(r.data.csrf);
-        passwordInput.value = '';
-        next = null;
-        startConsole();
-        return;
-      }
-      if (r.status === 401) setLoginError('login.invalid');
-      else if (r.status === 429) setLoginError('login.rateLimited');
-      else if (r.status === 400) setLoginError('login.fields');
-      else setLoginError('errors.generic');
-    } finally {
-      state.busy.delete('login');
-      $('login-submit').disabled = false;
-      if (next && state.view === 'login') {
-        next.focus();
-        next.select();
-      }
-    }
-  }
-
-  async function logout() {
-    if (state.busy.has('logout')) return;
-    state.busy.add('logout');
-    try {
-      const r = await request('POST', '/api/auth/logout', {});
-      if (r && !r.handled) {
-        signedOut();
-        notify(t('header.signedOut'), 'info');
-      }
-    } finally {
-      state.busy.delete('logout');
-    }
-  }
-
+  // ---- session ---------------------------------------------------------------------------------
+  /** Forgets the queue and the open conversation (signed out, or not allowed); sign-in itself is in staff.js. */
   function forgetData() {
     stopConsole();
     state.queue = [];
@@ -432,50 +213,12 @@
     $('conversation').replaceChildren();
   }
 
-  /** The session is gone (401 or signed out): back to the sign-in form. */
-  function signedOut() {
-    const was = state.view;
-    forgetData();
-    state.me = null;
-    state.csrf = '';
-    if (was !== 'login') {
-      setView('login');
-      $('login-password').value = '';
-      $('login-email').focus();
-    }
-  }
-
-  /** Signed in, but this role cannot use the console. */
-  function showForbidden() {
-    if (state.view === 'forbidden') return;
-    forgetData();
-    setView('forbidden');
-  }
-
-  async function checkSession() {
-    const r = await request('GET', '/api/auth/me');
-    if (!r) {
-      setTimeout(checkSession, 5_000);
-      return;
-    }
-    if (r.handled) return;
-    if (r.ok && r.data.user) {
-      state.me = sanitizeUser(r.data.user);
-      state.csrf = str(r.data.csrf);
-      startConsole();
-      return;
-    }
-    notify(errorText(r), 'error');
-    setTimeout(checkSession, 5_000);
-  }
-
   // ---- console lifecycle -----------------------------------------------------------------------
   const queueRefresh = throttle(fetchQueue, THROTTLE_MS);
   const convRefresh = throttle(fetchConversation, THROTTLE_MS);
 
   function startConsole() {
-    setLoginError('');
-    setView('console');
+    staff.setView('console');
     renderQueue();
     const wanted = hashId();
     if (wanted) openConversation(wanted);
@@ -573,7 +316,7 @@
     reconnectTimer = setTimeout(async () => {
       if (state.view !== 'console') return;
       // A 401 here shows the sign-in form; otherwise try the stream again.
-      const r = await refreshSession();
+      const r = await staff.refreshSession();
       if (state.view !== 'console') return;
       if (r && r.ok) connectEvents();
       else if (!r || !r.handled) scheduleReconnect();
@@ -582,9 +325,9 @@
 
   // ---- flows and agents ------------------------------------------------------------------------
   async function loadFlows() {
-    const want = lng;
+    const want = staff.lng;
     const r = await request('GET', `/api/agent/flows?lng=${want}`, undefined, { quiet: true });
-    if (!r || !r.ok || want !== lng || state.view !== 'console') return;
+    if (!r || !r.ok || want !== staff.lng || state.view !== 'console') return;
     const list = Array.isArray(r.data.flows) ? r.data.flows : [];
     state.flows = list
       .map(obj)
@@ -631,7 +374,7 @@
   async function fetchQueue() {
     if (state.view !== 'console') return;
     const n = ++queueSeq;
-    const r = await request('GET', `/api/agent/queue?lng=${lng}`);
+    const r = await request('GET', `/api/agent/queue?lng=${staff.lng}`);
     if (!r || r.handled || state.view !== 'console' || n < queueApplied) return;
     if (!r.ok) {
       notify(errorText(r), 'error');
@@ -833,7 +576,7 @@
     const id = state.openId;
     if (state.view !== 'console' || id === null) return;
     const n = ++convSeq;
-    const r = await request('GET', `/api/agent/conversations/${encodeURIComponent(id)}?lng=${lng}`);
+    const r = await request('GET', `/api/agent/conversations/${encodeURIComponent(id)}?lng=${staff.lng}`);
     if (!r || r.handled || state.view !== 'console' || state.openId !== id || n < convApplied) return;
     convApplied = n;
     if (r.status === 404) {
@@ -1160,25 +903,10 @@
       pane.seqs = [];
     }
     const fresh = lines.slice(pane.seqs.length);
-    for (const line of fresh) box.append(lineElement(line));
+    for (const line of fresh) box.append(staff.transcriptLine(line, fmtTime));
     pane.seqs = keys;
     pane.transcriptEmpty.hidden = lines.length > 0;
     return !prefix;
-  }
-
-  function lineElement(line) {
-    const author = AUTHORS.includes(line.author) ? line.author : line.direction === 'in' ? 'customer' : 'bot';
-    const who = author === 'agent' ? str(line.agentName) || t('transcript.agent') : t(`transcript.${author}`);
-    const at = toDate(line.at);
-    const item = el(
-      'div',
-      { class: `line ${author}` },
-      el('div', { class: 'line-head' }, el('span', { class: 'line-who', text: who }), at ? el('time', { class: 'line-time', datetime: at.toISOString(), text: fmtTime(at) }) : null),
-      el('div', { class: 'line-text', text: str(line.text) }),
-    );
-    const options = (Array.isArray(line.options) ? line.options : []).map(str).filter(Boolean);
-    if (options.length) item.append(el('ul', { class: 'chips', 'aria-label': t('transcript.options') }, options.map((o) => el('li', { class: 'chip', text: o }))));
-    return item;
   }
 
   /** Enables what the open conversation's status and ownership allow; busy while a request is in flight. */
@@ -1347,55 +1075,10 @@
     });
   }
 
-  async function switchLanguage() {
-    if (state.busy.has('lang')) return;
-    const next = lng === 'es' ? 'en' : 'es';
-    state.busy.add('lang');
-    try {
-      if (!(await loadStrings(next))) {
-        notify(t('errors.network'), 'error');
-        return;
-      }
-      lng = next;
-      const u = new URL(location.href);
-      u.searchParams.set('lng', lng);
-      history.replaceState(null, '', u.toString());
-      clearNotice();
-      applyStrings();
-      if (state.view === 'console') {
-        renderQueue();
-        rebuildPane();
-        void loadFlows();
-        queueRefresh();
-        if (state.openId !== null) convRefresh();
-      }
-    } finally {
-      state.busy.delete('lang');
-    }
-  }
-
   // ---- start -----------------------------------------------------------------------------------
-  function wireStatic() {
-    $('login-form').addEventListener('submit', login);
-    $('logout').addEventListener('click', () => void logout());
-    $('lang').addEventListener('click', () => void switchLanguage());
-    $('notice-dismiss').addEventListener('click', clearNotice);
-    window.addEventListener('hashchange', () => {
-      const id = hashId();
-      if (state.view === 'console' && id && id !== state.openId) openConversation(id);
-    });
-  }
-
-  async function boot() {
-    wireStatic();
-    let wait = 1_000;
-    while (!(await loadStrings(lng))) {
-      await sleep(wait);
-      wait = Math.min(wait * 2, 15_000);
-    }
-    applyStrings();
-    await checkSession();
-  }
-
-  void boot();
+  window.addEventListener('hashchange', () => {
+    const id = hashId();
+    if (state.view === 'console' && id && id !== state.openId) openConversation(id);
+  });
+  void staff.start();
 })();

@@ -1,11 +1,11 @@
 // Llavero manager dashboard: where customers get stuck in the guided procedures, with charts, tables and CSV exports.
-// Plain browser JavaScript, no build step; Chart.js 4 (UMD, global `Chart`) is loaded before this file. Everything from
-// the server is untrusted and is rendered with textContent (never HTML); every text a person reads comes from
+// Plain browser JavaScript, no build step; /staff/staff.js (window.LlaveroStaff: strings, requests, sign-in, header,
+// notices, transcript lines) and Chart.js 4 (UMD, global `Chart`) are loaded before this file. Everything from the
+// server is untrusted and is rendered with textContent (never HTML); every text a person reads comes from
 // locales/<lng>/dashboard.json. The filters and what is open live in the URL hash, so a reload or a shared link restores them.
 (() => {
   'use strict';
 
-  const SUPPORTED = ['es', 'en'];
   const TIMEZONES = ['America/Santiago', 'America/Costa_Rica', 'UTC'];
   const DEFAULT_TZ = 'America/Santiago';
   const CHANNELS = ['webchat', 'slack', 'teams', 'cli'];
@@ -16,13 +16,11 @@
   const TAGS = ['solved', 'workaround', 'escalated', 'no-response', 'out-of-scope'];
   const VERDICTS = ['ok', 'warning', 'fail'];
   const OUTCOMES = ['abandoned', 'handoff', 'open'];
-  const AUTHORS = ['customer', 'bot', 'agent'];
   const DEFAULT_DAYS = 30;
   const MAX_FILL_DAYS = 400;
   /** The longest period the API reads at once (days between `from` and `to`). */
   const MAX_RANGE_DAYS = 400;
   const DROPOFF_LIMIT = 50;
-  const NOTICE_MS = { info: 6_000, error: 15_000 };
   const PRINT_CHART_WIDTH = 640;
   const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   const COLORS = {
@@ -40,88 +38,16 @@
     csat: '#0b5cad',
   };
 
-  // ---- strings ---------------------------------------------------------------------------------
-  /** @type {Record<string, Record<string, unknown>>} */
-  const strings = {};
-  let lng = initialLanguage();
-
-  function initialLanguage() {
-    const asked = new URLSearchParams(location.search).get('lng');
-    if (asked && SUPPORTED.includes(asked)) return asked;
-    return String(navigator.language || '').toLowerCase().startsWith('en') ? 'en' : 'es';
-  }
-
-  const own = (o, k) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
-
-  function lookup(key) {
-    let o = strings[lng];
-    for (const k of key.split('.')) {
-      if (!own(o, k)) return undefined;
-      o = o[k];
-    }
-    return typeof o === 'string' ? o : undefined;
-  }
-
-  function t(key, params) {
-    const v = lookup(key);
-    if (v === undefined) return key;
-    return v.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, k) => (params && own(params, k) ? String(params[k]) : whole));
-  }
-
-  /** The translated label of an enumerated value (`group.value`), or the value itself when there is none. */
-  function label(group, value) {
-    const v = str(value);
-    return v && lookup(`${group}.${v}`) !== undefined ? t(`${group}.${v}`) : v;
-  }
-
-  async function loadStrings(l) {
-    if (strings[l]) return true;
-    try {
-      const res = await fetch(`/api/analytics/strings/${l}`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-      if (!res.ok) return false;
-      const data = await res.json();
-      if (!data || typeof data !== 'object' || Array.isArray(data)) return false;
-      strings[l] = data;
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   // ---- small helpers ---------------------------------------------------------------------------
-  const $ = (id) => document.getElementById(id);
-  const str = (v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
-  const obj = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {});
+  const { $, el, str, obj, idOf, toDate } = window.LlaveroStaff;
   const arr = (v) => (Array.isArray(v) ? v : []);
-  const idOf = (v) => (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : '');
   /** A finite number, or null (absent, null, NaN, not a number). */
   const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const count = (v) => {
     const n = num(v);
     return n === null ? 0 : Math.max(0, n);
   };
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const pick = (v, allowed, fallback = '') => (typeof v === 'string' && allowed.includes(v) ? v : fallback);
-
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = String(v);
-      else if (k === 'on') for (const [type, fn] of Object.entries(v)) e.addEventListener(type, fn);
-      else if (v === true) e.setAttribute(k, '');
-      else e.setAttribute(k, String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false && c !== '') e.append(c);
-    return e;
-  }
-
-  function toDate(v) {
-    if (v === undefined || v === null || v === '') return null;
-    const d = new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
 
   /** How many characters an axis label of a horizontal bar chart can have in `box` (Chart.js gives the axis about a third). */
   function axisChars(box) {
@@ -167,7 +93,7 @@
   // ---- formatting (Intl, in the chosen language) -----------------------------------------------
   function intl(kind, opts) {
     try {
-      return kind === 'number' ? new Intl.NumberFormat(lng, opts) : new Intl.DateTimeFormat(lng, opts);
+      return kind === 'number' ? new Intl.NumberFormat(staff.lng, opts) : new Intl.DateTimeFormat(staff.lng, opts);
     } catch {
       return kind === 'number' ? new Intl.NumberFormat('en', opts) : new Intl.DateTimeFormat('en', { ...opts, timeZone: 'UTC' });
     }
@@ -237,7 +163,7 @@
     if (!d) return null;
     const opts = withDate ? { dateStyle: 'medium', timeStyle: 'short' } : { timeStyle: 'short' };
     try {
-      return new Intl.DateTimeFormat(lng, { ...opts, timeZone: state.filters.tz }).format(d);
+      return new Intl.DateTimeFormat(staff.lng, { ...opts, timeZone: state.filters.tz }).format(d);
     } catch {
       return intl('date', opts).format(d);
     }
@@ -280,15 +206,39 @@
   /** The element to focus once the part it belongs to is shown (after a person's click, not a reload). */
   let pendingFocus = '';
 
+  // ---- shared with the agent console (/staff/staff.js) ------------------------------------------
+  const staff = window.LlaveroStaff.create({
+    state,
+    strings: (l) => `/api/analytics/strings/${l}`,
+    main: 'dashboard',
+    views: { login: 'view-login', forbidden: 'forbidden', dashboard: 'view-dashboard' },
+    title: () => (state.view === 'dashboard' && state.flow ? t('header.titleProcedure', { title: titleOf(state.flow) }) : t('header.title')),
+    errorText,
+    // Every analytics call answers a signed-in agent 403: this page is not for them.
+    forbiddenPrefix: '/api/analytics/',
+    onSignedIn: signedIn,
+    onForget: forgetData,
+    onStrings: () => {
+      fillFilterSelects();
+      fillProcedureSelect();
+      renderSummary();
+    },
+    onForbidden: () => $('forbidden-title').focus(),
+    onLanguage: () => {
+      // What is on screen now in the new words, then the server's titles and labels in the new language.
+      if (state.overview) renderOverview();
+      if (state.procedure) renderProcedure();
+      if (state.dropoffs) renderDropoffs();
+      if (state.transcript) renderTranscript();
+      route();
+    },
+  });
+  const { t, label, request, notify, clearNotice, updateTitle } = staff;
+
   function defaultFilters(tz) {
     const to = todayIn(tz);
     return { from: addDays(to, -(DEFAULT_DAYS - 1)), to, tz, channel: '', locale: '', country: '' };
   }
-
-  const sanitizeUser = (u) => {
-    const o = obj(u);
-    return { id: idOf(o.id), email: str(o.email), name: str(o.name), role: str(o.role) };
-  };
 
   // ---- the hash: filters and what is open --------------------------------------------------------
   const printable = (v) => [...v].every((c) => c.charCodeAt(0) >= 0x20);
@@ -312,12 +262,18 @@
     };
   }
 
-  function hashOf(r) {
+  /** The filters as parameters: the period and time zone always, the others when set. */
+  function filterParams(f) {
     const p = new URLSearchParams();
-    p.set('from', r.filters.from);
-    p.set('to', r.filters.to);
-    p.set('tz', r.filters.tz);
-    for (const k of ['channel', 'locale', 'country']) if (r.filters[k]) p.set(k, r.filters[k]);
+    p.set('from', f.from);
+    p.set('to', f.to);
+    p.set('tz', f.tz);
+    for (const k of ['channel', 'locale', 'country']) if (f[k]) p.set(k, f[k]);
+    return p;
+  }
+
+  function hashOf(r) {
+    const p = filterParams(r.filters);
     if (r.flow) p.set('flow', r.flow);
     if (r.flow && r.step) p.set('step', r.step);
     if (r.flow && r.step && r.conv) p.set('conv', r.conv);
@@ -346,70 +302,13 @@
 
   /** The query string every analytics call carries. */
   function filterQuery(f = state.filters) {
-    const p = new URLSearchParams();
-    p.set('from', f.from);
-    p.set('to', f.to);
-    p.set('tz', f.tz);
-    for (const k of ['channel', 'locale', 'country']) if (f[k]) p.set(k, f[k]);
-    p.set('lng', lng);
+    const p = filterParams(f);
+    p.set('lng', staff.lng);
     return p.toString();
   }
 
-  // ---- requests --------------------------------------------------------------------------------
-  /**
-   * JSON request to the same origin. Returns null on a network failure (after a notice unless `quiet`);
-   * otherwise {ok, status, data, handled}, where `handled` means a 401/403 already changed the view.
-   */
-  async function request(method, path, body, { quiet = false } = {}) {
-    const headers = { accept: 'application/json' };
-    const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-    if (method !== 'GET') {
-      headers['content-type'] = 'application/json';
-      headers['x-csrf-token'] = state.csrf || '';
-      init.body = JSON.stringify(body || {});
-    }
-    let res;
-    try {
-      res = await fetch(path, init);
-    } catch {
-      if (!quiet) notify(t('errors.network'), 'error');
-      return null;
-    }
-    let data = {};
-    try {
-      const parsed = await res.json();
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed;
-    } catch {
-      // empty or not JSON
-    }
-    const r = { ok: res.ok, status: res.status, data, handled: false };
-    if (res.status === 401 && path !== '/api/auth/login') {
-      r.handled = true;
-      signedOut();
-    } else if (res.status === 403 && data.error === 'auth.csrf') {
-      r.handled = true;
-      notify(t('errors.csrf'), 'error');
-      void refreshSession();
-    } else if (res.status === 403 && path.startsWith('/api/analytics/')) {
-      r.handled = true;
-      showForbidden();
-    } else if (res.status === 403 && data.error === 'auth.forbidden') {
-      r.handled = true;
-      showForbidden();
-    }
-    return r;
-  }
-
-  async function refreshSession() {
-    const r = await request('GET', '/api/auth/me', undefined, { quiet: true });
-    if (r && r.ok && r.data.user) {
-      state.me = sanitizeUser(r.data.user);
-      state.csrf = str(r.data.csrf);
-      renderMe();
-    }
-    return r;
-  }
-
+  // ---- errors ----------------------------------------------------------------------------------
+  /** The notice for a failed request's answer. */
   function errorText(r) {
     const d = obj(r && r.data);
     const code = str(d.error);
@@ -420,24 +319,7 @@
     return t('errors.generic');
   }
 
-  // ---- notices ---------------------------------------------------------------------------------
-  let noticeTimer = 0;
-
-  function notify(text, kind = 'info') {
-    const n = $('notice');
-    n.textContent = text;
-    n.parentElement.dataset.kind = kind;
-    $('notice-dismiss').hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(clearNotice, NOTICE_MS[kind] || NOTICE_MS.info);
-  }
-
-  function clearNotice() {
-    clearTimeout(noticeTimer);
-    $('notice').textContent = '';
-    $('notice-dismiss').hidden = true;
-  }
-
+  // ---- announcements -----------------------------------------------------------------------------
   /** A quiet announcement for screen readers (loading finished and the like). */
   function announce(text) {
     const s = $('status');
@@ -448,111 +330,7 @@
     }, 50);
   }
 
-  // ---- static strings, header, views -----------------------------------------------------------
-  function applyStrings() {
-    document.documentElement.lang = lng;
-    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-    for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
-    const langBtn = $('lang');
-    langBtn.textContent = t('header.otherLanguage');
-    langBtn.setAttribute('lang', lng === 'es' ? 'en' : 'es');
-    $('login-error').textContent = state.loginError ? t(state.loginError) : '';
-    fillFilterSelects();
-    fillProcedureSelect();
-    renderMe();
-    renderSummary();
-    updateTitle();
-  }
-
-  function renderMe() {
-    const me = state.me;
-    $('me-name').textContent = me ? me.name || me.email : '';
-    $('me-role').textContent = me ? label('roles', me.role) : '';
-    $('me').hidden = !me || (state.view !== 'dashboard' && state.view !== 'forbidden');
-  }
-
-  function updateTitle() {
-    if (state.view === 'dashboard' && state.flow) document.title = t('header.titleProcedure', { title: titleOf(state.flow) });
-    else document.title = t('header.title');
-  }
-
-  function setView(name) {
-    state.view = name;
-    $('loading').hidden = true;
-    $('topbar').hidden = false;
-    $('view-login').hidden = name !== 'login';
-    $('forbidden').hidden = name !== 'forbidden';
-    $('view-dashboard').hidden = name !== 'dashboard';
-    $('logout').hidden = name !== 'dashboard' && name !== 'forbidden';
-    renderMe();
-    updateTitle();
-  }
-
-  // ---- sign-in and session ---------------------------------------------------------------------
-  function setLoginError(key) {
-    state.loginError = key || '';
-    $('login-error').textContent = key ? t(key) : '';
-  }
-
-  async function login(ev) {
-    ev.preventDefault();
-    if (state.busy.has('login')) return;
-    const emailInput = $('login-email');
-    const passwordInput = $('login-password');
-    const email = emailInput.value.trim();
-    const password = passwordInput.value;
-    if (!email || !password) {
-      setLoginError('login.missing');
-      (email ? passwordInput : emailInput).focus();
-      return;
-    }
-    state.busy.add('login');
-    $('login-submit').disabled = true;
-    setLoginError('');
-    let next = passwordInput;
-    try {
-      const r = await request('POST', '/api/auth/login', { email, password }, { quiet: true });
-      if (!r) {
-        setLoginError('errors.network');
-        return;
-      }
-      if (r.handled) return;
-      if (r.ok && r.data.user) {
-        state.me = sanitizeUser(r.data.user);
-        state.csrf = str(r.data.csrf);
-        passwordInput.value = '';
-        next = null;
-        signedIn();
-        return;
-      }
-      if (r.status === 401) setLoginError('login.invalid');
-      else if (r.status === 429) setLoginError('login.rateLimited');
-      else if (r.status === 400) setLoginError('login.fields');
-      else setLoginError('errors.generic');
-    } finally {
-      state.busy.delete('login');
-      $('login-submit').disabled = false;
-      if (next && state.view === 'login') {
-        next.focus();
-        next.select();
-      }
-    }
-  }
-
-  async function logout() {
-    if (state.busy.has('logout')) return;
-    state.busy.add('logout');
-    try {
-      const r = await request('POST', '/api/auth/logout', {});
-      if (r && !r.handled) {
-        signedOut();
-        notify(t('header.signedOut'), 'info');
-      }
-    } finally {
-      state.busy.delete('logout');
-    }
-  }
-
+  // ---- session ---------------------------------------------------------------------------------
   /** Forgets every figure and conversation shown (signed out, or not allowed). */
   function forgetData() {
     for (const k of Object.keys(loaded)) {
@@ -570,57 +348,19 @@
     $('csat-average').textContent = '';
   }
 
-  /** The session is gone (401 or signed out): back to the sign-in form. */
-  function signedOut() {
-    const was = state.view;
-    forgetData();
-    state.me = null;
-    state.csrf = '';
-    if (was !== 'login') {
-      setView('login');
-      $('login-password').value = '';
-      $('login-email').focus();
-    }
-  }
-
-  /** Signed in, but this role cannot see the dashboard. */
-  function showForbidden() {
-    if (state.view === 'forbidden') return;
-    forgetData();
-    setView('forbidden');
-    $('forbidden-title').focus();
-  }
-
+  /** Signed in (or already were): the dashboard, or "not allowed" for an agent. */
   function signedIn() {
-    setLoginError('');
     clearNotice();
     // Agents have the console; the analytics API answers them 403 too, this only saves a round trip.
     if (state.me && state.me.role === 'agent') {
-      showForbidden();
+      staff.showForbidden();
       return;
     }
     startDashboard();
   }
 
-  async function checkSession() {
-    const r = await request('GET', '/api/auth/me');
-    if (!r) {
-      setTimeout(checkSession, 5_000);
-      return;
-    }
-    if (r.handled) return;
-    if (r.ok && r.data.user) {
-      state.me = sanitizeUser(r.data.user);
-      state.csrf = str(r.data.csrf);
-      signedIn();
-      return;
-    }
-    notify(errorText(r), 'error');
-    setTimeout(checkSession, 5_000);
-  }
-
   function startDashboard() {
-    setView('dashboard');
+    staff.setView('dashboard');
     setupCharts();
     route();
   }
@@ -705,7 +445,7 @@
     const d = new Date();
     let when;
     try {
-      when = new Intl.DateTimeFormat(lng, { dateStyle: 'long', timeStyle: 'short' }).format(d);
+      when = new Intl.DateTimeFormat(staff.lng, { dateStyle: 'long', timeStyle: 'short' }).format(d);
     } catch {
       when = d.toISOString();
     }
@@ -718,12 +458,10 @@
   }
 
   function updateCsvLinks() {
-    $('csv-procedures').href = csvHref('procedures.csv');
-    $('csv-series').href = csvHref('series.csv');
-    $('csv-checks').href = csvHref('checks.csv');
-    $('csv-csat').href = csvHref('csat.csv');
-    $('csv-handoff').href = csvHref('handoff.csv');
-    $('csv-steps').href = state.flow ? csvHref('steps.csv', `flow=${encodeURIComponent(state.flow)}`) : csvHref('steps.csv');
+    for (const head of document.querySelectorAll('[data-csv]')) {
+      const name = head.dataset.csv;
+      $(`csv-${name}`).href = name === 'steps' && state.flow ? csvHref('steps.csv', `flow=${encodeURIComponent(state.flow)}`) : csvHref(`${name}.csv`);
+    }
   }
 
   // ---- procedures: titles and the select ---------------------------------------------------------
@@ -804,7 +542,7 @@
     }
 
     if (state.conv) {
-      const tkey = `${state.conv}|${lng}|${state.filters.tz}`;
+      const tkey = `${state.conv}|${staff.lng}|${state.filters.tz}`;
       $('transcript-card').hidden = false;
       if (loaded.transcript !== tkey) void loadTranscript(tkey);
       else focusPending('transcript-title');
@@ -865,133 +603,116 @@
   }
 
   // ---- loading -----------------------------------------------------------------------------------
-  async function loadOverview(key) {
-    loaded.overview = key;
-    const n = ++seq.overview;
-    setBusy('overview', true);
-    const r = await request('GET', `/api/analytics/overview?${key}`);
-    if (n !== seq.overview || state.view !== 'dashboard') return;
-    setBusy('overview', false);
-    if (!r || r.handled || !r.ok) {
-      loaded.overview = '';
-      if (r && !r.handled) notify(errorText(r), 'error');
+  /**
+   * GETs one part of the page (`loaded`/`seq` key) for `key`, its element `busyId` marked busy meanwhile. An answer that
+   * comes too late (a newer request for the part, another view, or `still()` no longer true) is dropped. Then
+   * `ok(data)`, or `notFound()` for a 404 when given; otherwise the part is asked for again next time, with a notice
+   * (the network failure's was already shown) and `failed(r)`, r null after a network failure.
+   */
+  async function loadPart(part, key, busyId, path, { still = () => true, ok, notFound, failed }) {
+    loaded[part] = key;
+    const n = ++seq[part];
+    setBusy(busyId, true);
+    const r = await request('GET', path);
+    if (n !== seq[part] || state.view !== 'dashboard' || !still()) return;
+    setBusy(busyId, false);
+    if (r && r.handled) return;
+    if (r && r.status === 404 && notFound) {
+      notFound();
       return;
     }
-    state.overview = r.data;
-    for (const p of arr(r.data.procedures).map(obj)) {
-      const flow = idOf(p.flow);
-      if (flow && str(p.title)) state.titles.set(flow, str(p.title));
+    if (!r || !r.ok) {
+      loaded[part] = '';
+      if (r) notify(errorText(r), 'error');
+      if (failed) failed(r);
+      return;
     }
-    renderOverview();
-    fillProcedureSelect();
-    renderSummary();
-    updateTitle();
-    if (!state.flow) {
-      announce(t('status.overviewReady', { range: fmtDayRange(state.filters.from, state.filters.to) }));
-      focusPending('overview-title');
-    }
+    ok(r.data);
   }
 
-  async function loadProcedure(key) {
-    loaded.procedure = key;
+  function loadOverview(key) {
+    return loadPart('overview', key, 'overview', `/api/analytics/overview?${key}`, {
+      ok: (data) => {
+        state.overview = data;
+        for (const p of arr(data.procedures).map(obj)) {
+          const flow = idOf(p.flow);
+          if (flow && str(p.title)) state.titles.set(flow, str(p.title));
+        }
+        renderOverview();
+        fillProcedureSelect();
+        renderSummary();
+        updateTitle();
+        if (!state.flow) {
+          announce(t('status.overviewReady', { range: fmtDayRange(state.filters.from, state.filters.to) }));
+          focusPending('overview-title');
+        }
+      },
+    });
+  }
+
+  function loadProcedure(key) {
     const flow = state.flow;
-    const n = ++seq.procedure;
-    setBusy('procedure-view', true);
-    const r = await request('GET', `/api/analytics/procedures/${encodeURIComponent(flow)}?${filterQuery()}`);
-    if (n !== seq.procedure || state.view !== 'dashboard' || state.flow !== flow) return;
-    setBusy('procedure-view', false);
-    if (!r || r.handled) {
-      if (!r) loaded.procedure = '';
-      return;
-    }
-    if (r.status === 404) {
-      notify(t('errors.unknownProcedure'), 'error');
-      go({ ...currentRoute(), flow: '', step: '', conv: '' }, { replace: true, focus: 'overview-title' });
-      return;
-    }
-    if (!r.ok) {
-      loaded.procedure = '';
-      notify(errorText(r), 'error');
-      return;
-    }
-    state.procedure = r.data;
-    if (str(r.data.title)) state.titles.set(flow, str(r.data.title));
-    renderProcedure();
-    fillProcedureSelect();
-    renderSummary();
-    updateTitle();
-    announce(t('status.procedureReady', { title: titleOf(flow) }));
-    focusPending('procedure-title');
+    return loadPart('procedure', key, 'procedure-view', `/api/analytics/procedures/${encodeURIComponent(flow)}?${filterQuery()}`, {
+      still: () => state.flow === flow,
+      notFound: () => {
+        notify(t('errors.unknownProcedure'), 'error');
+        go({ ...currentRoute(), flow: '', step: '', conv: '' }, { replace: true, focus: 'overview-title' });
+      },
+      ok: (data) => {
+        state.procedure = data;
+        if (str(data.title)) state.titles.set(flow, str(data.title));
+        renderProcedure();
+        fillProcedureSelect();
+        renderSummary();
+        updateTitle();
+        announce(t('status.procedureReady', { title: titleOf(flow) }));
+        focusPending('procedure-title');
+      },
+    });
   }
 
-  async function loadDropoffs(key) {
-    loaded.dropoffs = key;
+  function loadDropoffs(key) {
     const { flow, step } = state;
-    const n = ++seq.dropoffs;
-    setBusy('dropoffs-card', true);
     $('dropoffs-title').textContent = t('dropoffs.title', { step: stepLabel(step) });
     $('dropoffs-limit').hidden = true;
-    $('dropoffs').tBodies[0].replaceChildren(emptyRow(6, t('status.loading')));
+    fillRows('dropoffs', [], t('status.loading'));
     const path = `/api/analytics/procedures/${encodeURIComponent(flow)}/steps/${encodeURIComponent(step)}/conversations?limit=${DROPOFF_LIMIT}&${filterQuery()}`;
-    const r = await request('GET', path);
-    if (n !== seq.dropoffs || state.view !== 'dashboard' || state.flow !== flow || state.step !== step) return;
-    setBusy('dropoffs-card', false);
-    if (!r || r.handled) {
-      if (!r) loaded.dropoffs = '';
-      return;
-    }
-    if (r.status === 404) {
-      notify(t('errors.unknownStep'), 'error');
-      go({ ...currentRoute(), step: '', conv: '' }, { replace: true });
-      return;
-    }
-    if (!r.ok) {
-      loaded.dropoffs = '';
-      notify(errorText(r), 'error');
-      return;
-    }
-    state.dropoffs = r.data;
-    renderDropoffs();
-    announce(t('status.dropoffsReady', { n: arr(r.data.conversations).length, step: stepLabel(step) }));
-    focusPending('dropoffs-title');
+    return loadPart('dropoffs', key, 'dropoffs-card', path, {
+      still: () => state.flow === flow && state.step === step,
+      notFound: () => {
+        notify(t('errors.unknownStep'), 'error');
+        go({ ...currentRoute(), step: '', conv: '' }, { replace: true });
+      },
+      ok: (data) => {
+        state.dropoffs = data;
+        renderDropoffs();
+        announce(t('status.dropoffsReady', { n: arr(data.conversations).length, step: stepLabel(step) }));
+        focusPending('dropoffs-title');
+      },
+    });
   }
 
-  async function loadTranscript(key) {
-    loaded.transcript = key;
+  function loadTranscript(key) {
     const id = state.conv;
-    const n = ++seq.transcript;
-    setBusy('transcript-card', true);
+    const note = $('transcript-note');
     $('transcript-meta').replaceChildren();
-    $('transcript-note').textContent = t('transcript.loading');
-    $('transcript-note').hidden = false;
+    note.textContent = t('transcript.loading');
+    note.hidden = false;
     $('transcript').replaceChildren();
-    const r = await request('GET', `/api/analytics/conversations/${encodeURIComponent(id)}?${filterQuery()}`);
-    if (n !== seq.transcript || state.view !== 'dashboard' || state.conv !== id) return;
-    setBusy('transcript-card', false);
-    if (!r || r.handled) {
-      if (!r) {
-        loaded.transcript = '';
-        $('transcript-note').textContent = t('errors.network');
-      }
-      return;
-    }
-    if (r.status === 404) {
-      state.transcript = { id, missing: true };
+    const shown = (transcript, said) => {
+      state.transcript = transcript;
       renderTranscript();
-      announce(t('transcript.gone'));
+      announce(said);
       focusPending('transcript-title');
-      return;
-    }
-    if (!r.ok) {
-      loaded.transcript = '';
-      $('transcript-note').textContent = errorText(r);
-      notify(errorText(r), 'error');
-      return;
-    }
-    state.transcript = { ...r.data, id };
-    renderTranscript();
-    announce(t('status.transcriptReady'));
-    focusPending('transcript-title');
+    };
+    return loadPart('transcript', key, 'transcript-card', `/api/analytics/conversations/${encodeURIComponent(id)}?${filterQuery()}`, {
+      still: () => state.conv === id,
+      notFound: () => shown({ id, missing: true }, t('transcript.gone')),
+      failed: (r) => {
+        note.textContent = r ? errorText(r) : t('errors.network');
+      },
+      ok: (data) => shown({ ...data, id }, t('status.transcriptReady')),
+    });
   }
 
   // ---- charts ------------------------------------------------------------------------------------
@@ -1087,7 +808,7 @@
     }
     box.hidden = false;
     config.options = {
-      locale: lng,
+      locale: staff.lng,
       devicePixelRatio: Math.max(window.devicePixelRatio || 1, 2),
       ...config.options,
     };
@@ -1100,6 +821,26 @@
   }
 
   const tickNumber = (v) => (Number.isInteger(v) ? plain(fmtInt(v)) : '');
+
+  /**
+   * A bar chart of one dataset without a legend, each bar's text (`texts`) drawn at its end: horizontal bars (labels
+   * on the left, room on the right for the texts) or vertical ones (room above). `options` adds to Chart.js's options.
+   */
+  function barChart({ horizontal = false, labels, dataset, texts, tooltip, options = {} }) {
+    const [value, index] = horizontal ? ['x', 'y'] : ['y', 'x'];
+    return {
+      type: 'bar',
+      plugins: [barText],
+      data: { labels, datasets: [dataset] },
+      options: {
+        ...(horizontal ? { indexAxis: 'y' } : {}),
+        layout: { padding: horizontal ? { right: roomFor(texts) } : { top: 20 } },
+        scales: { [value]: { beginAtZero: true, ticks: { precision: 0, callback: tickNumber } }, [index]: { grid: { display: false } } },
+        ...options,
+        plugins: { legend: { display: false }, llvBarText: { texts }, tooltip: { callbacks: tooltip } },
+      },
+    };
+  }
 
   // ---- overview --------------------------------------------------------------------------------
   function kpi(key, value, sub) {
@@ -1158,13 +899,7 @@
     const any = rows.some((r) => keys.some((k) => count(r[k]) > 0));
     const range = fmtDayRange(state.filters.from, state.filters.to);
 
-    $('series-table').tBodies[0].replaceChildren(
-      ...(any
-        ? rows.map((r) =>
-            el('tr', {}, el('th', { scope: 'row', text: fmtDay(r.day, true) }), ...keys.map((k) => el('td', { class: 'num' }, val(fmtInt(count(r[k])))))),
-          )
-        : [emptyRow(5, t('empty.filters'))]),
-    );
+    fillRows('series-table', any ? rows.map((r) => el('tr', {}, el('th', { scope: 'row', text: fmtDay(r.day, true) }), ...keys.map((k) => numCell(fmtInt(count(r[k])))))) : [], t('empty.filters'));
 
     const labels = rows.map((r) => fmtDay(r.day));
     const data = (k) => rows.map((r) => count(r[k]));
@@ -1226,48 +961,69 @@
     );
   }
 
-  function emptyRow(cols, text) {
-    return el('tr', { class: 'empty-row' }, el('td', { colspan: String(cols), text }));
+  /**
+   * Each `table[data-columns]` of the page gets its caption, header row and an empty body: the words are at
+   * `<data-i18n-table>.caption` and `<data-i18n-table>.<column>`; a column written `name:num` holds figures (right-aligned).
+   */
+  function buildTables() {
+    for (const table of document.querySelectorAll('table[data-columns]')) {
+      const group = table.dataset.i18nTable;
+      const columns = table.dataset.columns.trim().split(/\s+/).map((c) => c.split(':'));
+      table.replaceChildren(
+        el('caption', { 'data-i18n': `${group}.caption` }),
+        el('thead', {}, el('tr', {}, columns.map(([key, kind]) => el('th', { scope: 'col', class: kind, 'data-i18n': `${group}.${key}` })))),
+        el('tbody'),
+      );
+    }
   }
 
-  /** A row that opens something: the first cell holds the button (keyboard), the whole row answers a click. */
-  function rowOpener(tr, open) {
+  /** Each `[data-csv]` card head gets its download link, `#csv-<name>` (the address is set by updateCsvLinks). */
+  function buildCsvLinks() {
+    for (const head of document.querySelectorAll('[data-csv]')) {
+      const name = head.dataset.csv;
+      head.append(el('a', { id: `csv-${name}`, class: 'csv no-print', download: true, 'data-i18n': 'csv.download', 'data-i18n-label': `csv.${name}` }));
+    }
+  }
+
+  /** A table's rows, or one row saying why there are none (across all of the table's columns). */
+  function fillRows(tableId, rows, emptyText) {
+    const table = $(tableId);
+    const cols = table.tHead ? table.tHead.rows[0].cells.length : 1;
+    table.tBodies[0].replaceChildren(...(rows.length ? rows : [el('tr', { class: 'empty-row' }, el('td', { colspan: String(cols), text: emptyText }))]));
+  }
+
+  /** A right-aligned figure cell ("—" when there is none). */
+  const numCell = (text) => el('td', { class: 'num' }, val(text));
+
+  /** The row's heading cell: a button (for the keyboard) that opens what the row is about. */
+  const openerCell = (content, open) => el('th', { scope: 'row' }, el('button', { type: 'button', class: 'row-link', on: { click: open } }, content));
+
+  /** A row that opens something: one cell holds the button (see openerCell), the whole row answers a click. */
+  function openerRow(attrs, open, ...cells) {
+    const tr = el('tr', attrs, ...cells);
     tr.classList.add('is-clickable');
     tr.addEventListener('click', (ev) => {
       if (ev.target instanceof Element && ev.target.closest('a, button')) return;
       if (window.getSelection && String(window.getSelection()).length > 0) return; // selecting text to copy
       open();
     });
+    return tr;
   }
 
+  /** How long a procedure or a step took (median, 90th percentile), as cells. */
+  const durationCells = (x) => [numCell(fmtDuration(x.medianMs)), numCell(fmtDuration(x.p90Ms))];
+
   function renderProcedures(list) {
-    const body = $('procedures').tBodies[0];
     const rows = list
       .map(obj)
       .filter((p) => idOf(p.flow))
       .map((p) => {
         const flow = idOf(p.flow);
-        const title = str(p.title) || titleOf(flow);
-        const tr = el(
-          'tr',
-          { 'data-flow': flow },
-          el(
-            'th',
-            { scope: 'row' },
-            el('button', { type: 'button', class: 'row-link', text: title, on: { click: () => openProcedure(flow) } }),
-          ),
-          el('td', { class: 'num' }, val(fmtInt(p.entered))),
-          el('td', { class: 'num' }, val(fmtInt(p.completed))),
-          el('td', { class: 'num' }, val(fmtPct(p.completionRate))),
-          el('td', { class: 'num' }, val(fmtPct(p.handoffRate))),
-          el('td', { class: 'num' }, val(fmtPct(p.abandonmentRate))),
-          el('td', { class: 'num' }, val(fmtDuration(p.medianMs))),
-          el('td', { class: 'num' }, val(fmtDuration(p.p90Ms))),
-        );
-        rowOpener(tr, () => openProcedure(flow));
-        return tr;
+        const open = () => openProcedure(flow);
+        const rates = [p.completionRate, p.handoffRate, p.abandonmentRate].map((rate) => numCell(fmtPct(rate)));
+        return openerRow({ 'data-flow': flow }, open, openerCell(str(p.title) || titleOf(flow), open), numCell(fmtInt(p.entered)), numCell(fmtInt(p.completed)), ...rates, ...durationCells(p));
       });
-    body.replaceChildren(...(rows.length ? rows : [emptyRow(8, t('empty.filters'))]));
+    fillRows('procedures', rows, t('empty.filters'));
   }
 
   function renderChecks(checks) {
@@ -1289,11 +1045,7 @@
       .map((f) => ({ check: str(f.check), label: str(f.label) || label('checks', f.check), count: count(f.count) }))
       .filter((f) => f.label)
       .sort((a, b) => b.count - a.count);
-    $('failing-checks').tBodies[0].replaceChildren(
-      ...(failing.length
-        ? failing.map((f) => el('tr', { 'data-check': f.check }, el('th', { scope: 'row', text: f.label }), el('td', { class: 'num' }, val(fmtInt(f.count)))))
-        : [emptyRow(2, t('checks.noneFailing'))]),
-    );
+    fillRows('failing-checks', failing.map((f) => el('tr', { 'data-check': f.check }, el('th', { scope: 'row', text: f.label }), numCell(fmtInt(f.count)))), t('checks.noneFailing'));
 
     const box = $('chart-checks').parentElement;
     if (failing.length) box.style.height = `${Math.max(120, failing.length * 34 + 50)}px`;
@@ -1302,21 +1054,13 @@
       'checks',
       'chart-checks',
       failing.length
-        ? {
-            type: 'bar',
-            plugins: [barText],
-            data: { labels: failing.map((f) => truncate(f.label, chars)), datasets: [{ label: t('checks.failingCount'), data: failing.map((f) => f.count), backgroundColor: COLORS.fail, maxBarThickness: 26 }] },
-            options: {
-              indexAxis: 'y',
-              layout: { padding: { right: roomFor(failing.map((f) => plain(fmtInt(f.count)))) } },
-              scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: tickNumber } }, y: { grid: { display: false } } },
-              plugins: {
-                legend: { display: false },
-                llvBarText: { texts: failing.map((f) => plain(fmtInt(f.count))) },
-                tooltip: { callbacks: { title: (items) => (items.length ? failing[items[0].dataIndex].label : ''), label: (item) => `${t('checks.failingCount')}: ${plain(fmtInt(item.parsed.x))}` } },
-              },
-            },
-          }
+        ? barChart({
+            horizontal: true,
+            labels: failing.map((f) => truncate(f.label, chars)),
+            dataset: { label: t('checks.failingCount'), data: failing.map((f) => f.count), backgroundColor: COLORS.fail, maxBarThickness: 26 },
+            texts: failing.map((f) => plain(fmtInt(f.count))),
+            tooltip: { title: (items) => (items.length ? failing[items[0].dataIndex].label : ''), label: (item) => `${t('checks.failingCount')}: ${plain(fmtInt(item.parsed.x))}` },
+          })
         : null,
       t('checks.chartLabel', { list: failing.map((f) => `${f.label}: ${plain(fmtInt(f.count))}`).join('; ') || t('checks.noneFailing') }),
       'checks-empty',
@@ -1345,31 +1089,17 @@
       const total = rows.reduce((s, r) => s + r.count, 0);
       return total > 0 ? fmtPct(c / total) : null;
     };
-    $('csat-table').tBodies[0].replaceChildren(
-      ...(any
-        ? rows.map((r) =>
-            el('tr', {}, el('th', { scope: 'row', text: t('csat.rating', { n: fmtInt(r.rating) }) }), el('td', { class: 'num' }, val(fmtInt(r.count))), el('td', { class: 'num' }, val(share(r.count)))),
-          )
-        : [emptyRow(3, t('csat.none'))]),
-    );
+    fillRows('csat-table', any ? rows.map((r) => el('tr', {}, el('th', { scope: 'row', text: t('csat.rating', { n: fmtInt(r.rating) }) }), numCell(fmtInt(r.count)), numCell(share(r.count)))) : [], t('csat.none'));
     drawChart(
       'csat',
       'chart-csat',
       any
-        ? {
-            type: 'bar',
-            plugins: [barText],
-            data: { labels: rows.map((r) => t('csat.rating', { n: fmtInt(r.rating) })), datasets: [{ label: t('csat.countLabel'), data: rows.map((r) => r.count), backgroundColor: COLORS.csat, maxBarThickness: 48 }] },
-            options: {
-              layout: { padding: { top: 20 } },
-              scales: { y: { beginAtZero: true, ticks: { precision: 0, callback: tickNumber } }, x: { grid: { display: false } } },
-              plugins: {
-                legend: { display: false },
-                llvBarText: { texts: rows.map((r) => plain(fmtInt(r.count))) },
-                tooltip: { callbacks: { label: (item) => `${t('csat.countLabel')}: ${plain(fmtInt(item.parsed.y))}` } },
-              },
-            },
-          }
+        ? barChart({
+            labels: rows.map((r) => t('csat.rating', { n: fmtInt(r.rating) })),
+            dataset: { label: t('csat.countLabel'), data: rows.map((r) => r.count), backgroundColor: COLORS.csat, maxBarThickness: 48 },
+            texts: rows.map((r) => plain(fmtInt(r.count))),
+            tooltip: { label: (item) => `${t('csat.countLabel')}: ${plain(fmtInt(item.parsed.y))}` },
+          })
         : null,
       t('csat.chartLabel', { average: plain(avg), list: rows.map((r) => `${t('csat.rating', { n: fmtInt(r.rating) })}: ${plain(fmtInt(r.count))}`).join('; ') }),
       'csat-empty',
@@ -1394,19 +1124,8 @@
     }
     const tags = [...TAGS, ...[...closed.keys()].filter((k) => !TAGS.includes(k))];
     const total = [...closed.values()].reduce((s, c) => s + c, 0);
-    $('handoff-tags').tBodies[0].replaceChildren(
-      ...(total > 0
-        ? tags.map((tag) =>
-            el(
-              'tr',
-              { 'data-tag': tag },
-              el('th', { scope: 'row', text: label('tags', tag) }),
-              el('td', { class: 'num' }, val(fmtInt(closed.get(tag) || 0))),
-              el('td', { class: 'num' }, val(fmtPct((closed.get(tag) || 0) / total))),
-            ),
-          )
-        : [emptyRow(3, t('handoff.noneClosed'))]),
-    );
+    const tagRow = (tag) => el('tr', { 'data-tag': tag }, el('th', { scope: 'row', text: label('tags', tag) }), numCell(fmtInt(closed.get(tag) || 0)), numCell(fmtPct((closed.get(tag) || 0) / total)));
+    fillRows('handoff-tags', total > 0 ? tags.map(tagRow) : [], t('handoff.noneClosed'));
   }
 
   // ---- one procedure -----------------------------------------------------------------------------
@@ -1455,24 +1174,28 @@
       'funnel',
       'chart-funnel',
       any
-        ? {
-            type: 'bar',
-            plugins: [barText],
-            data: {
-              labels: steps.map((s, i) => truncate(t('funnel.axisLabel', { n: i + 1, label: s.label }), chars)),
-              datasets: [
-                {
-                  label: t('funnel.reached'),
-                  data: steps.map((s) => count(s.reached)),
-                  backgroundColor: steps.map((_, i) => (i === selected ? COLORS.funnelSelected : COLORS.funnel)),
-                  maxBarThickness: 28,
-                },
-              ],
+        ? barChart({
+            horizontal: true,
+            labels: steps.map((s, i) => truncate(t('funnel.axisLabel', { n: i + 1, label: s.label }), chars)),
+            dataset: {
+              label: t('funnel.reached'),
+              data: steps.map((s) => count(s.reached)),
+              backgroundColor: steps.map((_, i) => (i === selected ? COLORS.funnelSelected : COLORS.funnel)),
+              maxBarThickness: 28,
+            },
+            texts: steps.map(dropText),
+            tooltip: {
+              title: (items) => (items.length ? t('funnel.axisLabel', { n: items[0].dataIndex + 1, label: steps[items[0].dataIndex].label }) : ''),
+              label: (item) => {
+                const s = steps[item.dataIndex];
+                return [
+                  `${t('funnel.reached')}: ${plain(fmtInt(count(s.reached)))}`,
+                  `${t('steps.stopped')}: ${plain(fmtInt(count(s.stopped)))}`,
+                  `${t('steps.dropOff')}: ${plain(fmtPct(s.dropOffRate))}`,
+                ];
+              },
             },
             options: {
-              indexAxis: 'y',
-              layout: { padding: { right: roomFor(steps.map(dropText)) } },
-              scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: tickNumber } }, y: { grid: { display: false } } },
               onClick: (_ev, elements) => {
                 if (elements && elements.length) {
                   const s = steps[elements[0].index];
@@ -1483,25 +1206,8 @@
                 const target = ev && ev.native && ev.native.target;
                 if (target instanceof HTMLElement) target.style.cursor = elements && elements.length ? 'pointer' : 'default';
               },
-              plugins: {
-                legend: { display: false },
-                llvBarText: { texts: steps.map(dropText) },
-                tooltip: {
-                  callbacks: {
-                    title: (items) => (items.length ? t('funnel.axisLabel', { n: items[0].dataIndex + 1, label: steps[items[0].dataIndex].label }) : ''),
-                    label: (item) => {
-                      const s = steps[item.dataIndex];
-                      return [
-                        `${t('funnel.reached')}: ${plain(fmtInt(count(s.reached)))}`,
-                        `${t('steps.stopped')}: ${plain(fmtInt(count(s.stopped)))}`,
-                        `${t('steps.dropOff')}: ${plain(fmtPct(s.dropOffRate))}`,
-                      ];
-                    },
-                  },
-                },
-              },
             },
-          }
+          })
         : null,
       t('funnel.chartLabel', {
         title: titleOf(state.flow),
@@ -1512,27 +1218,12 @@
   }
 
   function renderSteps(steps) {
-    const body = $('steps').tBodies[0];
     const rows = steps.map((s, i) => {
-      const tr = el(
-        'tr',
-        { 'data-step': s.step },
-        el('td', { class: 'num order', text: fmtInt(i + 1) }),
-        el(
-          'th',
-          { scope: 'row' },
-          el('button', { type: 'button', class: 'row-link', text: s.label, on: { click: () => openStep(s.step) } }),
-        ),
-        el('td', { class: 'num' }, val(fmtInt(s.reached))),
-        el('td', { class: 'num' }, val(fmtInt(s.stopped))),
-        el('td', { class: 'num' }, val(fmtPct(s.dropOffRate))),
-        el('td', { class: 'num' }, val(fmtDuration(s.medianMs))),
-        el('td', { class: 'num' }, val(fmtDuration(s.p90Ms))),
-      );
-      rowOpener(tr, () => openStep(s.step));
-      return tr;
+      const open = () => openStep(s.step);
+      const order = el('td', { class: 'num order', text: fmtInt(i + 1) });
+      return openerRow({ 'data-step': s.step }, open, order, openerCell(s.label, open), numCell(fmtInt(s.reached)), numCell(fmtInt(s.stopped)), numCell(fmtPct(s.dropOffRate)), ...durationCells(s));
     });
-    body.replaceChildren(...(rows.length ? rows : [emptyRow(7, t('steps.none'))]));
+    fillRows('steps', rows, t('steps.none'));
     markSelectedStep();
   }
 
@@ -1577,29 +1268,19 @@
       const outcome = pick(c.outcome, OUTCOMES, str(c.outcome));
       const kept = c.transcript !== false;
       const d = toDate(c.lastAt);
-      const tr = el(
-        'tr',
+      const open = () => openConversation(id);
+      return openerRow(
         { 'data-id': id },
-        el(
-          'th',
-          { scope: 'row' },
-          el(
-            'button',
-            { type: 'button', class: 'row-link' },
-            d ? el('time', { datetime: d.toISOString(), text: plain(when) }) : val(when),
-          ),
-        ),
+        open,
+        openerCell(d ? el('time', { datetime: d.toISOString(), text: plain(when) }) : val(when), open),
         el('td', {}, val(label('channels', c.channel))),
         el('td', {}, val(label('languages', c.locale))),
         el('td', {}, val(label('countries', c.country))),
         el('td', {}, outcome ? el('span', { class: `badge outcome-${OUTCOMES.includes(outcome) ? outcome : 'other'}`, text: label('outcomes', outcome) }) : val(null)),
         el('td', { class: kept ? '' : 'muted', text: kept ? t('dropoffs.kept') : t('dropoffs.notKept') }),
       );
-      tr.querySelector('button').addEventListener('click', () => openConversation(id));
-      rowOpener(tr, () => openConversation(id));
-      return tr;
     });
-    $('dropoffs').tBodies[0].replaceChildren(...(rows.length ? rows : [emptyRow(6, t('dropoffs.none'))]));
+    fillRows('dropoffs', rows, t('dropoffs.none'));
     markSelectedConversation();
   }
 
@@ -1624,55 +1305,7 @@
     note.textContent = lines.length ? '' : t('transcript.empty');
     note.hidden = lines.length > 0;
     box.hidden = lines.length === 0;
-    box.replaceChildren(...lines.map(lineElement));
-  }
-
-  function lineElement(line) {
-    const author = AUTHORS.includes(line.author) ? line.author : 'bot';
-    const who = author === 'agent' ? str(line.agentName) || t('transcript.agent') : t(`transcript.${author}`);
-    const at = toDate(line.at);
-    const options = arr(line.options).map(str).filter(Boolean);
-    return el(
-      'div',
-      { class: `line ${author}` },
-      el(
-        'div',
-        { class: 'line-head' },
-        el('span', { class: 'line-who', text: who }),
-        at ? el('time', { class: 'line-time', datetime: at.toISOString(), text: plain(fmtMoment(at)) }) : null,
-      ),
-      el('div', { class: 'line-text', text: str(line.text) }),
-      options.length ? el('ul', { class: 'chips', 'aria-label': t('transcript.options') }, options.map((o) => el('li', { class: 'chip', text: o }))) : null,
-    );
-  }
-
-  // ---- language ----------------------------------------------------------------------------------
-  async function switchLanguage() {
-    if (state.busy.has('lang')) return;
-    const next = lng === 'es' ? 'en' : 'es';
-    state.busy.add('lang');
-    try {
-      if (!(await loadStrings(next))) {
-        notify(t('errors.network'), 'error');
-        return;
-      }
-      lng = next;
-      const u = new URL(location.href);
-      u.searchParams.set('lng', lng);
-      history.replaceState(null, '', u.toString());
-      clearNotice();
-      applyStrings();
-      if (state.view === 'dashboard') {
-        // What is on screen now in the new words, then the server's titles and labels in the new language.
-        if (state.overview) renderOverview();
-        if (state.procedure) renderProcedure();
-        if (state.dropoffs) renderDropoffs();
-        if (state.transcript) renderTranscript();
-        route();
-      }
-    } finally {
-      state.busy.delete('lang');
-    }
+    box.replaceChildren(...lines.map((line) => staff.transcriptLine(line, (at) => plain(fmtMoment(at)))));
   }
 
   // ---- printing ----------------------------------------------------------------------------------
@@ -1690,35 +1323,19 @@
   }
 
   // ---- start -------------------------------------------------------------------------------------
-  function wireStatic() {
-    $('login-form').addEventListener('submit', login);
-    $('logout').addEventListener('click', () => void logout());
-    $('lang').addEventListener('click', () => void switchLanguage());
-    $('notice-dismiss').addEventListener('click', clearNotice);
-    $('filters').addEventListener('submit', applyFilters);
-    $('filter-reset').addEventListener('click', resetFilters);
-    $('procedure-select').addEventListener('change', (ev) => openProcedure(ev.target.value, false));
-    $('back-overview').addEventListener('click', () => openProcedure(''));
-    $('print').addEventListener('click', () => window.print());
-    $('transcript-close').addEventListener('click', () => go({ ...currentRoute(), conv: '' }, { focus: 'dropoffs-title' }));
-    window.addEventListener('hashchange', () => route());
-    window.addEventListener('beforeprint', beforePrint);
-    window.addEventListener('afterprint', afterPrint);
-    document.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape' && $('notice').textContent) clearNotice();
-    });
-  }
-
-  async function boot() {
-    wireStatic();
-    let wait = 1_000;
-    while (!(await loadStrings(lng))) {
-      await sleep(wait);
-      wait = Math.min(wait * 2, 15_000);
-    }
-    applyStrings();
-    await checkSession();
-  }
-
-  void boot();
+  $('filters').addEventListener('submit', applyFilters);
+  $('filter-reset').addEventListener('click', resetFilters);
+  $('procedure-select').addEventListener('change', (ev) => openProcedure(ev.target.value, false));
+  $('back-overview').addEventListener('click', () => openProcedure(''));
+  $('print').addEventListener('click', () => window.print());
+  $('transcript-close').addEventListener('click', () => go({ ...currentRoute(), conv: '' }, { focus: 'dropoffs-title' }));
+  window.addEventListener('hashchange', () => route());
+  window.addEventListener('beforeprint', beforePrint);
+  window.addEventListener('afterprint', afterPrint);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && $('notice').textContent) clearNotice();
+  });
+  buildTables();
+  buildCsvLinks();
+  void staff.start();
 })();
