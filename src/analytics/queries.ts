@@ -87,10 +87,13 @@ const rate = (n: number, d: number): Rate => (d > 0 ? n / d : null);
 const num = (v: unknown): number => Number(v ?? 0);
 const maybe = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-/** The WHERE clause and parameters for a filter set (`$1…`), plus more parameters after them. */
-function where(f: Filters, extra: unknown[] = []): { sql: string; params: unknown[] } {
+/**
+ * The WHERE clause and parameters for a filter set (`$1…`), plus more parameters after them. `at` is
+ * the column the dates apply to (an event's time, or a journey's `entered_at`).
+ */
+function where(f: Filters, extra: unknown[] = [], at = 'at'): { sql: string; params: unknown[] } {
   const params: unknown[] = [f.from, f.to, f.tz, ...extra];
-  const parts = [`at >= ($1::date::timestamp AT TIME ZONE $3)`, `at < (($2::date + 1)::timestamp AT TIME ZONE $3)`];
+  const parts = [`${at} >= ($1::date::timestamp AT TIME ZONE $3)`, `${at} < (($2::date + 1)::timestamp AT TIME ZONE $3)`];
   for (const [col, v] of [
     ['channel', f.channel],
     ['locale', f.locale],
@@ -123,27 +126,17 @@ export interface Analytics {
 
 export function createAnalytics(sql: Sql): Analytics {
   async function summaries(f: Filters, flows: readonly string[] = PROCEDURES): Promise<ProcedureSummary[]> {
-    const w = where(f, [JSON.stringify(flows)]);
-    // One row per (conversation, procedure), then per procedure: counts, rates and the time to complete.
+    const w = where(f, [JSON.stringify(flows)], 'entered_at');
+    // One journey per (conversation, procedure) entered in range: counts, rates and the time to complete.
     const rows = await sql.query<Record<string, unknown>>(
-      `WITH per AS (
-         SELECT COALESCE(CASE WHEN name = 'flow.abandoned' THEN data->>'within' END, flow) AS proc, conversation_id,
-           min(at) FILTER (WHERE name = 'flow.entered') AS entered_at,
-           min(at) FILTER (WHERE name = 'flow.completed' AND data->>'result' = 'completed') AS completed_at,
-           bool_or(name = 'handoff.requested') AS handoff,
-           bool_or(name = 'flow.abandoned') AS abandoned
-         FROM events
-         WHERE ${w.sql} AND name IN ('flow.entered', 'flow.completed', 'handoff.requested', 'flow.abandoned')
-           AND (flow IN (SELECT jsonb_array_elements_text($4::text::jsonb)) OR (name = 'flow.abandoned' AND data ? 'within'))
-         GROUP BY 1, 2)
-       SELECT proc,
-         count(*) FILTER (WHERE entered_at IS NOT NULL)::int AS entered,
-         count(*) FILTER (WHERE completed_at IS NOT NULL AND entered_at IS NOT NULL)::int AS completed,
-         count(*) FILTER (WHERE handoff AND entered_at IS NOT NULL)::int AS handoffs,
-         count(*) FILTER (WHERE abandoned AND entered_at IS NOT NULL)::int AS abandoned,
+      `SELECT flow AS proc, count(*)::int AS entered,
+         count(*) FILTER (WHERE completed_at IS NOT NULL)::int AS completed,
+         count(*) FILTER (WHERE handoff)::int AS handoffs,
+         count(*) FILTER (WHERE abandoned)::int AS abandoned,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY ${ms('completed_at - entered_at')}) FILTER (WHERE completed_at >= entered_at) AS p50,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY ${ms('completed_at - entered_at')}) FILTER (WHERE completed_at >= entered_at) AS p90
-       FROM per WHERE proc IN (SELECT jsonb_array_elements_text($4::text::jsonb)) GROUP BY proc`,
+       FROM journeys WHERE flow IN (SELECT jsonb_array_elements_text($4::text::jsonb)) AND ${w.sql}
+       GROUP BY flow`,
       w.params,
     );
     const byFlow = new Map(rows.map((r) => [String(r.proc), r]));
@@ -169,26 +162,34 @@ export function createAnalytics(sql: Sql): Analytics {
   }
 
   async function series(f: Filters, flow?: string): Promise<DayFigures[]> {
-    const w = where(f, [flow === undefined ? null : flow]);
+    const w = where(f, [flow === undefined ? null : flow], 'entered_at');
     const inProc = `($4::text IS NULL AND flow IN ${PROCS} OR flow = $4::text)`;
-    // With a country filter, a conversation counts from its first event in that country (it starts before the country is known).
-    const started = f.country === undefined ? `name = 'conversation.started'` : `name = 'flow.entered' AND flow IN ${PROCS}`;
-    const rows = await sql.query<Record<string, unknown>>(
-      `SELECT to_char(at AT TIME ZONE $3, 'YYYY-MM-DD') AS day,
-         count(DISTINCT conversation_id) FILTER (WHERE $4::text IS NULL AND ${started} OR name = 'flow.entered' AND flow = $4::text)::int AS conversations,
-         count(*) FILTER (WHERE name = 'flow.entered' AND ${inProc})::int AS entered,
-         count(*) FILTER (WHERE name = 'flow.completed' AND data->>'result' = 'completed' AND ${inProc})::int AS completed,
-         count(*) FILTER (WHERE name = 'handoff.requested' AND ($4::text IS NULL OR flow = $4::text))::int AS handoffs,
-         count(*) FILTER (WHERE name = 'flow.abandoned' AND ($4::text IS NULL OR flow = $4::text OR data->>'within' = $4::text))::int AS abandoned
-       FROM events
-       WHERE ${w.sql} AND name IN ('conversation.started', 'flow.entered', 'flow.completed', 'handoff.requested', 'flow.abandoned')
-       GROUP BY 1`,
-      w.params,
-    );
+    const day = (col: string) => `to_char(${col} AT TIME ZONE $3, 'YYYY-MM-DD')`;
+    // Journeys by the day they entered. Conversations: those started that day; in one procedure's view,
+    // those that entered it; with a country, those that entered a procedure there (it is not known before).
+    const fromStarts = flow === undefined && f.country === undefined;
+    const e = where(f);
+    const [rows, starts] = await Promise.all([
+      sql.query<Record<string, unknown>>(
+        `SELECT ${day('entered_at')} AS day,
+           ${flow === undefined && !fromStarts ? 'count(DISTINCT conversation_id)' : 'count(*)'}::int AS conversations,
+           count(*)::int AS entered,
+           count(*) FILTER (WHERE completed_at IS NOT NULL)::int AS completed,
+           count(*) FILTER (WHERE handoff)::int AS handoffs,
+           count(*) FILTER (WHERE abandoned)::int AS abandoned
+         FROM journeys WHERE ${inProc} AND ${w.sql}
+         GROUP BY 1`,
+        w.params,
+      ),
+      fromStarts
+        ? sql.query<Record<string, unknown>>(`SELECT ${day('at')} AS day, count(*)::int AS n FROM milestones WHERE name = 'conversation.started' AND ${e.sql} GROUP BY 1`, e.params)
+        : Promise.resolve(undefined),
+    ]);
+    const started = starts && new Map(starts.map((r) => [String(r.day), num(r.n)]));
     const byDay = new Map(rows.map((r) => [String(r.day), r]));
     return days(f.from, f.to).map((day) => {
       const r = byDay.get(day) ?? {};
-      return { day, conversations: num(r.conversations), entered: num(r.entered), completed: num(r.completed), handoffs: num(r.handoffs), abandoned: num(r.abandoned) };
+      return { day, conversations: started ? (started.get(day) ?? 0) : num(r.conversations), entered: num(r.entered), completed: num(r.completed), handoffs: num(r.handoffs), abandoned: num(r.abandoned) };
     });
   }
 
@@ -197,10 +198,10 @@ export function createAnalytics(sql: Sql): Analytics {
     const [procedures, days, csatRows, verdictRows, failingRows, handoffRows, tagRows, startedRows] = await Promise.all([
       summaries(f),
       series(f),
-      sql.query<Record<string, unknown>>(`SELECT (data->>'rating')::int AS rating, count(*)::int AS n FROM events WHERE name = 'csat.rated' AND ${w.sql} GROUP BY 1 ORDER BY 1`, w.params),
-      sql.query<Record<string, unknown>>(`SELECT data->>'verdict' AS verdict, count(*)::int AS n FROM events WHERE name = 'verification.result' AND ${w.sql} GROUP BY 1 ORDER BY 2 DESC`, w.params),
+      sql.query<Record<string, unknown>>(`SELECT (data->>'rating')::int AS rating, count(*)::int AS n FROM milestones WHERE name = 'csat.rated' AND ${w.sql} GROUP BY 1 ORDER BY 1`, w.params),
+      sql.query<Record<string, unknown>>(`SELECT data->>'verdict' AS verdict, count(*)::int AS n FROM milestones WHERE name = 'verification.result' AND ${w.sql} GROUP BY 1 ORDER BY 2 DESC`, w.params),
       sql.query<Record<string, unknown>>(
-        `SELECT f AS check_id, count(*)::int AS n FROM events, jsonb_array_elements_text(COALESCE(data->'failed', '[]'::jsonb)) AS f
+        `SELECT f AS check_id, count(*)::int AS n FROM milestones, jsonb_array_elements_text(COALESCE(data->'failed', '[]'::jsonb)) AS f
          WHERE name = 'verification.result' AND ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`,
         w.params,
       ),
@@ -209,13 +210,13 @@ export function createAnalytics(sql: Sql): Analytics {
            count(*) FILTER (WHERE name = 'handoff.claimed')::int AS claimed,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY (data->>'waitMs')::float8) FILTER (WHERE name = 'handoff.claimed') AS p50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY (data->>'waitMs')::float8) FILTER (WHERE name = 'handoff.claimed') AS p90
-         FROM events WHERE name IN ('handoff.requested', 'handoff.claimed') AND ${w.sql}`,
+         FROM milestones WHERE name IN ('handoff.requested', 'handoff.claimed') AND ${w.sql}`,
         w.params,
       ),
-      sql.query<Record<string, unknown>>(`SELECT data->>'tag' AS tag, count(*)::int AS n FROM events WHERE name = 'handoff.closed' AND ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`, w.params),
+      sql.query<Record<string, unknown>>(`SELECT data->>'tag' AS tag, count(*)::int AS n FROM milestones WHERE name = 'handoff.closed' AND ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`, w.params),
       f.country === undefined
-        ? sql.query<Record<string, unknown>>(`SELECT count(*)::int AS n FROM events WHERE name = 'conversation.started' AND ${w.sql}`, w.params)
-        : sql.query<Record<string, unknown>>(`SELECT count(DISTINCT conversation_id)::int AS n FROM events WHERE name = 'flow.entered' AND flow IN ${PROCS} AND ${w.sql}`, w.params),
+        ? sql.query<Record<string, unknown>>(`SELECT count(*)::int AS n FROM milestones WHERE name = 'conversation.started' AND ${w.sql}`, w.params)
+        : sql.query<Record<string, unknown>>(`SELECT count(DISTINCT conversation_id)::int AS n FROM journeys WHERE flow IN ${PROCS} AND ${where(f, [], 'entered_at').sql}`, w.params),
     ]);
     const sum = (k: 'entered' | 'completed' | 'handoffs' | 'abandoned') => procedures.reduce((n, p) => n + p[k], 0);
     const ratings = csatRows.map((r) => ({ rating: num(r.rating), count: num(r.n) })).filter((r) => r.rating >= 1 && r.rating <= 5);
@@ -251,45 +252,41 @@ export function createAnalytics(sql: Sql): Analytics {
     };
   }
 
-  /** The procedure's events in range (steps, completion), and each conversation's last step. */
-  const journeys = (w: { sql: string }) => `ev AS MATERIALIZED (
-      SELECT conversation_id AS c, name, step, data, seq, at FROM events
-      WHERE flow = $4 AND name IN ('step.entered', 'step.left', 'flow.completed') AND ${w.sql}),
-    done AS (SELECT DISTINCT c FROM ev WHERE name = 'flow.completed' AND data->>'result' = 'completed'),
-    last AS (SELECT DISTINCT ON (c) c, step, at FROM ev WHERE name = 'step.entered' ORDER BY c, seq DESC),
-    stopped AS (SELECT last.* FROM last WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.c = last.c))`;
-
   async function procedure(flow: Procedure, f: Filters): Promise<ProcedureView> {
-    const w = where(f, [flow]);
-    const [[summary], days, stepRows] = await Promise.all([
+    const w = where(f, [flow], 'entered_at');
+    // Reached: journeys that entered the step; stopped: unfinished journeys whose last step it is.
+    const [[summary], days, reachedRows, stoppedRows] = await Promise.all([
       summaries(f, [flow]),
       series(f, flow),
       sql.query<Record<string, unknown>>(
-        `WITH ${journeys(w)},
-         reached AS (SELECT step, count(DISTINCT c)::int AS n FROM ev WHERE name = 'step.entered' GROUP BY step),
-         stops AS (SELECT step, count(*)::int AS n FROM stopped GROUP BY step),
-         times AS (SELECT step,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY (data->>'ms')::float8) AS p50,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY (data->>'ms')::float8) AS p90
-           FROM ev WHERE name = 'step.left' GROUP BY step)
-         SELECT r.step, r.n AS reached, COALESCE(s.n, 0) AS stopped, t.p50, t.p90
-         FROM reached r LEFT JOIN stops s ON s.step = r.step LEFT JOIN times t ON t.step = r.step`,
+        `SELECT step, count(*)::int AS reached,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE left_count > 0) AS p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY ms) FILTER (WHERE left_count > 0) AS p90
+         FROM journey_steps WHERE flow = $4 AND ${w.sql} GROUP BY step`,
+        w.params,
+      ),
+      sql.query<Record<string, unknown>>(
+        `SELECT last_step AS step, count(*)::int AS n FROM journeys
+         WHERE flow = $4 AND completed_at IS NULL AND last_step IS NOT NULL AND ${w.sql} GROUP BY 1`,
         w.params,
       ),
     ]);
-    const steps = stepRows.map((r) => {
+    const stops = new Map(stoppedRows.map((r) => [String(r.step), num(r.n)]));
+    const steps = reachedRows.map((r) => {
       const reached = num(r.reached);
-      const stopped = num(r.stopped);
+      const stopped = stops.get(String(r.step)) ?? 0;
       return { step: String(r.step), reached, stopped, dropOffRate: rate(stopped, reached), medianMs: maybe(r.p50), p90Ms: maybe(r.p90) };
     });
     return { ...(summary as ProcedureSummary), steps, series: days };
   }
 
   async function stoppedAt(flow: Procedure, step: string, f: Filters, limit = 50): Promise<StoppedConversation[]> {
-    const w = where(f, [flow, step, Math.max(1, Math.min(500, limit))]);
+    const w = where(f, [flow, step, Math.max(1, Math.min(500, limit))], 'entered_at');
     const rows = await sql.query<Record<string, unknown>>(
-      `WITH ${journeys(w)},
-       here AS (SELECT c, at FROM stopped WHERE step = $5 ORDER BY at DESC LIMIT $6::int),
+      `WITH here AS (
+         SELECT conversation_id AS c FROM journeys
+         WHERE flow = $4 AND last_step = $5 AND completed_at IS NULL AND ${w.sql}
+         ORDER BY last_at DESC LIMIT $6::int),
        facts AS (
          SELECT e.conversation_id AS c, max(e.at) AS last_at,
            bool_or(e.name = 'flow.abandoned' AND (e.flow = $4 OR e.data->>'within' = $4)) AS abandoned,

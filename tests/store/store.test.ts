@@ -458,7 +458,7 @@ describe.skipIf(!DATABASE_URL)('PostgreSQL specifics', () => {
     await admin.connect();
     try {
       const tables = await admin.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['audit', 'conversations', 'desk_threads', 'events', 'inbox', 'messages', 'outbox', 'schema_migrations', 'sessions', 'users']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['audit', 'conversations', 'desk_threads', 'events', 'inbox', 'journey_steps', 'journeys', 'messages', 'milestones', 'outbox', 'schema_migrations', 'sessions', 'users']);
       const n = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.conversations`);
       expect(n.rows[0]?.n).toBe(1);
     } finally {
