@@ -7,8 +7,8 @@ export interface MigrateIo {
   stderr: { write(chunk: string): unknown };
 }
 
-/** Where the migrations go, without the password. */
-function describeTarget(databaseUrl: string | undefined, dataDir: string): string {
+/** Where the migrations (or the seed) go, without the password. */
+export function describeTarget(databaseUrl: string | undefined, dataDir: string): string {
   if (!databaseUrl) return `embedded database in ${dataDir}`;
   try {
     const u = new URL(databaseUrl);

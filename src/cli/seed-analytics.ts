@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { conversationId, generateConversations, type SeededConversation } from '../analytics/seed.ts';
 import { openStore } from '../store/open.ts';
+import { describeTarget } from './migrate.ts';
 import type { Sql, SqlStore } from '../store/sql-store.ts';
 
 // ---- the bulk insert -----------------------------------------------------------------------------
@@ -213,18 +214,6 @@ const USAGE = `usage: npm run seed:analytics -- --conversations N [options]
   --workers N          generator threads (default: the machine's cores less one; 0: none)
   --batch N            conversations per transaction (default 1000)
 `;
-
-/** Where the data goes, without the password. */
-function describeTarget(databaseUrl: string | undefined, dataDir: string): string {
-  if (!databaseUrl) return `embedded database in ${dataDir}`;
-  try {
-    const u = new URL(databaseUrl);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'DATABASE_URL';
-  }
-}
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
