@@ -82,6 +82,22 @@ export interface QueuedConversation {
   lastCheck?: { verdict: string; failed: string[] };
 }
 
+/** A conversation with the bot, as an agent scanning for someone to help sees it. */
+export interface ActiveConversation {
+  id: string;
+  channel: Channel;
+  locale: string;
+  country?: string;
+  flow: string;
+  step: string;
+  startedAt: number;
+  updatedAt: number;
+  /** Times a step "did not work" in this conversation, and wrong PINs typed: where it is going badly. */
+  failures: number;
+  secretFailures: number;
+  lastCheck?: { verdict: string; failed: string[] };
+}
+
 /** A change other instances should hear of: a conversation's transcript or handoff status moved on. */
 export interface Notice {
   conversationId: string;
@@ -168,6 +184,8 @@ export interface Store {
   markAbandoned(before: number, at: number, opts?: { limit?: number }): Promise<number>;
   /** Conversations with a person or waiting for one, longest-waiting first, with what an agent needs to pick one. */
   handoffQueue(opts?: { limit?: number }): Promise<QueuedConversation[]>;
+  /** Conversations with the bot (not handed off, not ended) that moved since `since`, most recent first: agents may step in. */
+  activeConversations(opts: { since: number; limit?: number }): Promise<ActiveConversation[]>;
   /**
    * For a customer joining the queue at `since`: how many queued conversations asked before, and
    * the median wait of the latest claims (at most `sample`, within `windowMs` before `now`).

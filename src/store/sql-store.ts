@@ -635,6 +635,31 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
         };
       });
     },
+    async activeConversations({ since, limit = 50 }) {
+      const rows = await sql.query<ConversationRow>(
+        `SELECT ${CONVERSATION_COLUMNS} FROM conversations
+         WHERE updated_at > ${ts('$1::float8')} AND state->>'status' = 'active' AND NOT state ? 'handoff'
+         ORDER BY updated_at DESC LIMIT $2::int`,
+        [since, Math.max(1, Math.min(200, limit))],
+      );
+      return rows.map((r) => {
+        const st = r.state;
+        const value = st.flow.value;
+        return {
+          id: r.id,
+          channel: r.channel,
+          locale: st.locale,
+          ...(st.country ? { country: st.country } : {}),
+          flow: st.flow.id,
+          step: typeof value === 'string' ? value : JSON.stringify(value),
+          startedAt: st.startedAt,
+          updatedAt: Number(r.updated_at),
+          failures: Object.values(st.failures ?? {}).reduce((n, k) => n + k, 0),
+          secretFailures: st.secretFailures?.length ?? 0,
+          ...(st.lastCheck ? { lastCheck: { verdict: st.lastCheck.verdict, failed: st.lastCheck.failed } } : {}),
+        };
+      });
+    },
     async queueStats() {
       const [h] = await sql.query<{ n: number; oldest: number | null }>(
         `SELECT count(*)::int AS n, min((state->'handoff'->>'at')::float8) AS oldest FROM conversations

@@ -40,6 +40,8 @@ export interface AgentRoutesOptions {
 
 const lngOf = (q: unknown): Locale => ((q as { lng?: unknown } | undefined)?.lng === 'en' ? 'en' : 'es');
 const MAX_REPLY = 2000;
+/** Conversations that moved within this long are listed as "with the bot" (ABANDON_AFTER_MINUTES' default: after it they are gone). */
+const ACTIVE_WINDOW_MS = 30 * 60_000;
 
 /** HTTP status for an action refused as a value. */
 function statusOf(code: Extract<StaffOutcome, { ok: false }>['code']): number {
@@ -73,11 +75,13 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
 
   app.get('/api/agent/queue', { preHandler: staff }, async (req, reply) => {
     const lng = lngOf(req.query);
-    const queue = await store.handoffQueue();
     const at = now();
+    const [queue, active] = await Promise.all([store.handoffQueue(), store.activeConversations({ since: at - ACTIVE_WINDOW_MS })]);
     return reply.header('cache-control', 'no-store').send({
       at,
       queue: queue.map((q) => ({ ...q, flowTitle: titleOf(q.flow, lng), waitingSeconds: Math.max(0, Math.round((at - q.since) / 1000)) })),
+      // With the bot right now: an agent may step in before the customer asks (claimed with reason "agent").
+      active: active.map((c) => ({ ...c, flowTitle: titleOf(c.flow, lng), idleSeconds: Math.max(0, Math.round((at - c.updatedAt) / 1000)) })),
     });
   });
 

@@ -184,6 +184,35 @@ describe('human handoff over HTTP', () => {
     c.close();
   });
 
+  it('an agent steps into a conversation with the bot before the customer asks: listed with where it stands, and taking it pauses the bot', async () => {
+    const luis = await login('luis@soporte.example');
+    type Active = { id: string; flow: string; flowTitle: string; step: string; channel: string; locale: string; failures: number; secretFailures: number; idleSeconds: number };
+    const lists = async () => (await (await get('/api/agent/queue?lng=en', luis)).json()) as { active: Active[]; queue: Array<{ id: string; status: string; reason: string }> };
+    const before = new Set((await lists()).active.map((a) => a.id));
+    const c = await connect(server.url, { locale: 'en' });
+    await c.say({ t: 'text', text: 'I need to revoke my cryptographic key' });
+    const fresh = (await lists()).active.filter((a) => !before.has(a.id));
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]).toMatchObject({ flow: 'atv.revoke-key', channel: 'webchat', locale: 'en', failures: 0, secretFailures: 0 });
+    expect(fresh[0]?.flowTitle).toMatch(/Hacienda/);
+    expect(fresh[0]?.idleSeconds).toBeLessThan(60);
+    const id = fresh[0]?.id ?? '';
+
+    expect((await post(`/api/agent/conversations/${id}/claim`, luis)).status).toBe(200);
+    const joined = await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.text.includes('Luis Mora')));
+    expect(joined.messages[0]?.key).toBe('common:handoff.joined');
+    const after = await lists();
+    expect(after.active.map((a) => a.id)).not.toContain(id);
+    expect(after.queue.find((q) => q.id === id)).toMatchObject({ status: 'assigned', reason: 'agent' });
+    // The bot has stepped back: what the customer writes now is for Luis.
+    const botSaid = () => c.received.flatMap((m) => (m.t === 'bot' ? m.messages : [])).filter((m) => !m.key.startsWith('common:handoff.')).length;
+    const quiet = botSaid();
+    await c.send({ t: 'text', text: 'hello?' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(botSaid()).toBe(quiet);
+    c.close();
+  });
+
   it('a customer who leaves the queue is back with the bot where they were, and leaves the queue for the agents', async () => {
     const ana = await login('ana@soporte.example');
     const { c, id } = await customerWaiting('es', ana);

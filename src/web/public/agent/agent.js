@@ -97,6 +97,8 @@
     me: null,
     csrf: '',
     queue: [],
+    /** Conversations with the bot right now (an agent may step in). */
+    active: [],
     /** Server clock minus ours (ms), from the queue's `at`. */
     skewMs: 0,
     flows: [],
@@ -394,6 +396,11 @@
           : Number.isFinite(since) ? (received + state.skewMs - since) / 1000 : 0;
         return { ...i, id: idOf(i.id), status: i.status === 'assigned' ? 'assigned' : 'queued', _base: base, _received: received };
       });
+    const bot = Array.isArray(r.data.active) ? r.data.active : [];
+    state.active = bot
+      .map(obj)
+      .filter((i) => idOf(i.id))
+      .map((i) => ({ ...i, id: idOf(i.id), _base: typeof i.idleSeconds === 'number' && Number.isFinite(i.idleSeconds) ? i.idleSeconds : 0, _received: received }));
     renderQueue();
   }
 
@@ -412,6 +419,7 @@
     box.replaceChildren(
       queueGroup('waiting', t('queue.waiting'), waiting, t('queue.noneWaiting')),
       queueGroup('progress', t('queue.inProgress'), progress, t('queue.noneInProgress')),
+      queueGroup('bot', t('queue.withBot'), state.active, t('queue.noneWithBot'), botItem),
     );
     tick();
     updateTitle();
@@ -424,7 +432,7 @@
     }
   }
 
-  function queueGroup(name, title, items, emptyText) {
+  function queueGroup(name, title, items, emptyText, render = queueItem) {
     const headingId = `queue-${name}-title`;
     const section = el(
       'section',
@@ -432,7 +440,7 @@
       el('h3', { id: headingId, class: 'q-heading' }, el('span', { text: title }), el('span', { class: 'count', text: String(items.length) })),
     );
     if (items.length === 0) section.append(el('p', { class: 'muted q-empty', text: emptyText }));
-    else section.append(el('ul', { class: 'q-list' }, items.map(queueItem)));
+    else section.append(el('ul', { class: 'q-list' }, items.map(render)));
     return section;
   }
 
@@ -498,6 +506,50 @@
         }),
       );
     }
+    return li;
+  }
+
+  /** A conversation with the bot: where it is, how long since the customer's last message, what went wrong so far. */
+  function botItem(item) {
+    const id = item.id;
+    const open = id === state.openId;
+    const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
+    const age = el('span', { class: 'q-age' });
+    queueAges.push({ el: age, seconds: () => item._base + (Date.now() - item._received) / 1000 });
+    const meta = el(
+      'span',
+      { class: 'q-meta' },
+      el('span', { text: label('channels', item.channel) }),
+      el('span', { text: label('languages', item.locale) }),
+      str(item.country) ? el('span', { text: label('countries', item.country) }) : null,
+    );
+    const badges = el('span', { class: 'q-badges' });
+    const failures = typeof item.failures === 'number' ? item.failures : 0;
+    const wrongPins = typeof item.secretFailures === 'number' ? item.secretFailures : 0;
+    if (failures > 0) badges.append(el('span', { class: 'badge verdict-warning', text: t('queue.failures', { count: failures }) }));
+    if (wrongPins > 0) badges.append(el('span', { class: 'badge verdict-fail', text: t('queue.wrongPins', { count: wrongPins }) }));
+    const verdict = normVerdict(obj(item.lastCheck).verdict);
+    if (verdict) badges.append(el('span', { class: `badge verdict-${verdict}`, text: t('queue.check', { verdict: t(`verdict.${verdict}`) }) }));
+    const openBtn = el(
+      'button',
+      { type: 'button', class: 'q-open', 'aria-current': open ? 'true' : null, on: { click: () => openConversation(id) } },
+      el('span', { class: 'q-top' }, el('span', { class: 'q-title', text: title }), el('span', { class: 'sr-only', text: t('queue.idleFor') }), age),
+      el('span', { class: 'q-step', text: stepLabel(item.flow, item.step) }),
+      meta,
+      badges.childElementCount ? badges : null,
+    );
+    const li = el('li', { class: cls('q-item', 'is-bot', open && 'is-open'), 'data-id': id }, openBtn);
+    li.append(
+      el('button', {
+        type: 'button',
+        class: 'btn btn-small q-claim',
+        'data-action': 'claim',
+        'aria-label': t('queue.stepInLabel', { title }),
+        text: t('claim.stepIn'),
+        disabled: state.busy.has(`conv:${id}`),
+        on: { click: () => claim(id) },
+      }),
+    );
     return li;
   }
 
@@ -918,8 +970,11 @@
     const agent = c ? obj(obj(c.handoff).agent) : {};
     const mine = status === 'assigned' && isMe(agent);
 
-    pane.claim.hidden = status !== 'queued';
-    pane.claim.disabled = busy || status !== 'queued';
+    // A conversation with the bot can be taken too: the agent steps in before the customer asks.
+    const takeable = status === 'queued' || status === 'bot';
+    pane.claim.hidden = !takeable;
+    pane.claim.disabled = busy || !takeable;
+    pane.claim.textContent = status === 'bot' ? t('claim.stepIn') : t('claim.button');
 
     pane.replyText.disabled = !mine;
     pane.replySend.disabled = !mine || busy;
@@ -936,7 +991,7 @@
     let hint = '';
     if (c) {
       if (status === 'ended') hint = t('actions.ended');
-      else if (status === 'bot') hint = t('actions.withBot');
+      else if (status === 'bot') hint = t('actions.withBotStepIn');
       else if (status === 'queued') hint = t('actions.takeFirst');
       else if (status === 'assigned' && !mine) {
         const name = str(agent.name);

@@ -112,7 +112,10 @@
     }
 
     function t(key, params) {
-      const v = lookup(key);
+      // i18next's plural keys (`key_one`, `key_other`) when a count is given.
+      const count = params && typeof params.count === 'number' ? params.count : undefined;
+      const v =
+        (count !== undefined ? (lookup(`${key}_${new Intl.PluralRules(lng).select(count)}`) ?? lookup(`${key}_other`)) : undefined) ?? lookup(key);
       if (v === undefined) return key;
       return v.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, k) => (params && own(params, k) ? String(params[k]) : whole));
     }
