@@ -61,41 +61,37 @@ export interface OutboxItem {
   createdAt: number;
 }
 
-export interface QueuedConversation {
+/** Where a conversation stands, as the agents' lists show it. */
+export interface ConversationWhereabouts {
   id: string;
   channel: Channel;
   locale: string;
   country?: string;
-  /** The procedure and step the customer was at. */
+  /** The procedure and step the customer is at. */
   flow: string;
   step: string;
+  updatedAt: number;
+  /** The last certificate check's outcome. */
+  lastCheck?: { verdict: string; failed: string[] };
+}
+
+export interface QueuedConversation extends ConversationWhereabouts {
   reason: string;
   /** When they asked for a person (ms since epoch). */
   since: number;
-  updatedAt: number;
   /** queued: waiting for an agent; assigned: `agent` has it. */
   status: 'queued' | 'assigned';
   agent?: { id: string; name: string };
   /** Left by the customer outside business hours. */
   email?: string;
-  /** The last certificate check's outcome. */
-  lastCheck?: { verdict: string; failed: string[] };
 }
 
 /** A conversation with the bot, as an agent scanning for someone to help sees it. */
-export interface ActiveConversation {
-  id: string;
-  channel: Channel;
-  locale: string;
-  country?: string;
-  flow: string;
-  step: string;
+export interface ActiveConversation extends ConversationWhereabouts {
   startedAt: number;
-  updatedAt: number;
   /** Times a step "did not work" in this conversation, and wrong PINs typed: where it is going badly. */
   failures: number;
   secretFailures: number;
-  lastCheck?: { verdict: string; failed: string[] };
 }
 
 /** A change other instances should hear of: a conversation's transcript or handoff status moved on. */

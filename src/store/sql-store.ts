@@ -2,7 +2,7 @@
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
-import type { Channel, CommitResult, ConversationRecord, DeskThread, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
+import type { Channel, CommitResult, ConversationRecord, ConversationWhereabouts, DeskThread, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -308,6 +308,22 @@ interface Pending {
   turn: TurnCommit;
   resolve: (r: CommitResult) => void;
   reject: (err: unknown) => void;
+}
+
+/** Where a stored conversation stands, for the agents' lists. */
+function whereabouts(r: ConversationRow): ConversationWhereabouts {
+  const st = r.state;
+  const value = st.flow.value;
+  return {
+    id: r.id,
+    channel: r.channel,
+    locale: st.locale,
+    ...(st.country ? { country: st.country } : {}),
+    flow: st.flow.id,
+    step: typeof value === 'string' ? value : JSON.stringify(value),
+    updatedAt: Number(r.updated_at),
+    ...(st.lastCheck ? { lastCheck: { verdict: st.lastCheck.verdict, failed: st.lastCheck.failed } } : {}),
+  };
 }
 
 export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
@@ -617,21 +633,13 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       );
       return rows.map((r) => {
         const st = r.state;
-        const value = st.flow.value;
         return {
-          id: r.id,
-          channel: r.channel,
-          locale: st.locale,
-          ...(st.country ? { country: st.country } : {}),
-          flow: st.flow.id,
-          step: typeof value === 'string' ? value : JSON.stringify(value),
+          ...whereabouts(r),
           reason: st.handoff?.reason ?? 'asked',
           since: Number(st.handoff?.at ?? 0),
-          updatedAt: Number(r.updated_at),
           status: st.handoff?.status ?? 'queued',
           ...(st.handoff?.agent ? { agent: st.handoff.agent } : {}),
           ...(st.handoff?.email ? { email: st.handoff.email } : {}),
-          ...(st.lastCheck ? { lastCheck: { verdict: st.lastCheck.verdict, failed: st.lastCheck.failed } } : {}),
         };
       });
     },
@@ -642,23 +650,12 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
          ORDER BY updated_at DESC LIMIT $2::int`,
         [since, Math.max(1, Math.min(200, limit))],
       );
-      return rows.map((r) => {
-        const st = r.state;
-        const value = st.flow.value;
-        return {
-          id: r.id,
-          channel: r.channel,
-          locale: st.locale,
-          ...(st.country ? { country: st.country } : {}),
-          flow: st.flow.id,
-          step: typeof value === 'string' ? value : JSON.stringify(value),
-          startedAt: st.startedAt,
-          updatedAt: Number(r.updated_at),
-          failures: Object.values(st.failures ?? {}).reduce((n, k) => n + k, 0),
-          secretFailures: st.secretFailures?.length ?? 0,
-          ...(st.lastCheck ? { lastCheck: { verdict: st.lastCheck.verdict, failed: st.lastCheck.failed } } : {}),
-        };
-      });
+      return rows.map((r) => ({
+        ...whereabouts(r),
+        startedAt: r.state.startedAt,
+        failures: Object.values(r.state.failures ?? {}).reduce((n, k) => n + k, 0),
+        secretFailures: r.state.secretFailures?.length ?? 0,
+      }));
     },
     async queueStats() {
       const [h] = await sql.query<{ n: number; oldest: number | null }>(

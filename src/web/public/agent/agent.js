@@ -444,22 +444,32 @@
     return section;
   }
 
-  function queueItem(item) {
-    const id = item.id;
-    const mine = item.status === 'assigned' && isMe(item.agent);
-    const open = id === state.openId;
-    const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
-
+  /** A list item's ticking age (waiting, or since the last message). */
+  function ageOf(item) {
     const age = el('span', { class: 'q-age' });
     queueAges.push({ el: age, seconds: () => item._base + (Date.now() - item._received) / 1000 });
+    return age;
+  }
 
-    const meta = el(
+  /** Channel, language and country of a list item. */
+  function metaOf(item) {
+    return el(
       'span',
       { class: 'q-meta' },
       el('span', { text: label('channels', item.channel) }),
       el('span', { text: label('languages', item.locale) }),
       str(item.country) ? el('span', { text: label('countries', item.country) }) : null,
     );
+  }
+
+  function queueItem(item) {
+    const id = item.id;
+    const mine = item.status === 'assigned' && isMe(item.agent);
+    const open = id === state.openId;
+    const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
+
+    const age = ageOf(item);
+    const meta = metaOf(item);
 
     const badges = el('span', { class: 'q-badges' });
     if (mine) badges.append(el('span', { class: 'badge badge-mine', text: t('queue.mine') }));
@@ -514,15 +524,8 @@
     const id = item.id;
     const open = id === state.openId;
     const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
-    const age = el('span', { class: 'q-age' });
-    queueAges.push({ el: age, seconds: () => item._base + (Date.now() - item._received) / 1000 });
-    const meta = el(
-      'span',
-      { class: 'q-meta' },
-      el('span', { text: label('channels', item.channel) }),
-      el('span', { text: label('languages', item.locale) }),
-      str(item.country) ? el('span', { text: label('countries', item.country) }) : null,
-    );
+    const age = ageOf(item);
+    const meta = metaOf(item);
     const badges = el('span', { class: 'q-badges' });
     const failures = typeof item.failures === 'number' ? item.failures : 0;
     const wrongPins = typeof item.secretFailures === 'number' ? item.secretFailures : 0;
