@@ -11,7 +11,7 @@ import { readConfig } from '../src/config.ts';
 import { loadResources } from '../src/i18n/resources.ts';
 import { openStore } from '../src/store/open.ts';
 import type { SqlStore } from '../src/store/sql-store.ts';
-import { openSse, type SseClient } from '../tests/support/sse.ts';
+import { openSse, type SseClient, type SseEvent } from '../tests/support/sse.ts';
 import { onFreshPostgres, percentile } from './support.ts';
 
 const AGENTS = 50;
@@ -86,7 +86,7 @@ async function run(label: string, store: SqlStore): Promise<void> {
     const t0 = performance.now();
     c.send('quiero hablar con una persona');
     // The console learns of it by its event stream, then reads the queue (what an agent sees).
-    const fresh = (a: number) => (e: { event: string; data: string }) => agents[a] !== undefined && agents[a].sse.events.indexOf(e as never) >= (marks[a] ?? 0) && e.event === 'conversation' && !seen.has((JSON.parse(e.data) as { id: string }).id);
+    const fresh = (a: number) => (e: SseEvent) => (agents[a]?.sse.events.indexOf(e) ?? -1) >= (marks[a] ?? 0) && e.event === 'conversation' && !seen.has((JSON.parse(e.data) as { id: string }).id);
     const first = await (agents[0] as { sse: SseClient }).sse.waitFor(fresh(0), 10_000);
     const id = (JSON.parse(first.data) as { id: string }).id;
     const queue = (await (await fetch(`${url}/api/agent/queue`, { headers: { cookie: agents[0]?.cookie ?? '' } })).json()) as { queue: Array<{ id: string }> };
@@ -115,5 +115,5 @@ export async function benchHandoff(): Promise<void> {
   } finally {
     await embedded.close();
   }
-  await onFreshPostgres('handoff PostgreSQL', 'bench_handoff', (store) => run('PostgreSQL', store as SqlStore));
+  await onFreshPostgres('handoff PostgreSQL', 'bench_handoff', (store) => run('PostgreSQL', store));
 }

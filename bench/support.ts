@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { openStore } from '../src/store/open.ts';
-import type { Store } from '../src/store/port.ts';
+import type { SqlStore } from '../src/store/sql-store.ts';
 
 // ---- statistics ---------------------------------------------------------------------------------
 
@@ -225,7 +225,7 @@ export async function withFreshSchema<T>(url: string, prefix: string, fn: (schem
  * With DATABASE_URL set: runs `fn` on a store in a fresh schema of that database, then closes the store and drops
  * the schema; prints `${label}: skipped` when the server does not answer. Without DATABASE_URL: nothing.
  */
-export async function onFreshPostgres(label: string, prefix: string, fn: (store: Store) => Promise<void>): Promise<void> {
+export async function onFreshPostgres(label: string, prefix: string, fn: (store: SqlStore) => Promise<void>): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) return;
   if (!(await pgReachable(url))) {

@@ -9,16 +9,15 @@ import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import { randomUUID } from 'node:crypto';
 import type { Accounts } from './accounts/accounts.ts';
 import type { Bot } from './bot.ts';
-import { createChatService, type ChatService, type OutboxPayload } from './chat/service.ts';
+import { createChatService, type ChatService } from './chat/service.ts';
 import { availabilityOf } from './handoff/availability.ts';
 import { createNoticeHub, type NoticeHub } from './chat/notices.ts';
 import type { OutboxWorker } from './chat/outbox.ts';
-import type { Channel } from './store/port.ts';
 import type { Config } from './config.ts';
 import { createFileHolds } from './conversation/file-hold.ts';
 import type { Resources } from './i18n/resources.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
-import type { Store } from './store/port.ts';
+import type { Channel, Store } from './store/port.ts';
 import { adminRoutes } from './web/admin.ts';
 import { agentRoutes } from './web/agent.ts';
 import { analyticsRoutes } from './web/analytics.ts';
@@ -125,7 +124,7 @@ export async function buildApp({ config, store, bot, resources, accounts, sql, n
     holds,
     now,
     availability: availabilityOf(config.agentHours),
-    deliver: (channel: Channel, id: number, conversationId: string, payload: OutboxPayload) => outboxes.get(channel)?.deliver(id, conversationId, payload),
+    deliver: (channel, id, conversationId, payload) => outboxes.get(channel)?.deliver(id, conversationId, payload),
     onNoticeError: (err) => server.log.warn({ err }, 'notice not sent'),
     onTurn: (t) => {
       metrics.turn(t.channel, t.flow, t.ms / 1000);

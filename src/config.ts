@@ -12,6 +12,10 @@ export interface SlackConfig {
   apiUrl?: string;
   /** The agents' desk: a channel id where each handed-off conversation gets a thread agents reply in. */
   handoffChannel?: string;
+  /** The desk's language (default Spanish). */
+  handoffLocale?: 'es' | 'en';
+  /** The agent console's public address, linked from each desk thread (from PUBLIC_URL). */
+  consoleUrl?: string;
 }
 
 export interface TeamsConfig {
@@ -112,6 +116,8 @@ const Env = z
     SLACK_SIGNING_SECRET: opt(z.string()),
     SLACK_APP_TOKEN: opt(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
     SLACK_HANDOFF_CHANNEL: opt(z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD (channel details → About; not the #name)')),
+    SLACK_HANDOFF_LOCALE: opt(z.enum(['es', 'en'], { errorMap: () => ({ message: 'expected es or en' }) })),
+    PUBLIC_URL: opt(z.string().regex(/^https?:\/\/[^/\s]+(\/\S*)?$/, 'expected the address people open the server at, like https://soporte.example.com')),
     SLACK_API_URL: opt(z.string().regex(/^https?:\/\/[^/]+(\/.*)?\/$/, 'expected a base URL ending in /, like https://slack.com/api/')),
     MicrosoftAppId: opt(z.string().regex(GUID, "expected the bot's App ID, a GUID")),
     MicrosoftAppPassword: opt(z.string()),
@@ -218,6 +224,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
         ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
         ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
         ...(e.SLACK_HANDOFF_CHANNEL ? { handoffChannel: e.SLACK_HANDOFF_CHANNEL } : {}),
+        ...(e.SLACK_HANDOFF_CHANNEL && e.SLACK_HANDOFF_LOCALE ? { handoffLocale: e.SLACK_HANDOFF_LOCALE } : {}),
+        ...(e.SLACK_HANDOFF_CHANNEL && e.PUBLIC_URL ? { consoleUrl: new URL('agent/', e.PUBLIC_URL.replace(/\/?$/, '/')).href } : {}),
       }
     : undefined;
   const local = e.TEAMS_LOCAL === '1' || e.TEAMS_LOCAL === 'true';

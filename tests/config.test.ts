@@ -39,6 +39,16 @@ describe('configuration', () => {
     expect(problems({ SLACK_HANDOFF_CHANNEL: 'soporte', PORT: 'x' })).toHaveLength(3);
   });
 
+  it('gives the desk its language and, from PUBLIC_URL, the console link', () => {
+    const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_HANDOFF_CHANNEL: 'C0123ABCD', SLACK_HANDOFF_LOCALE: 'en', PUBLIC_URL: 'https://soporte.example.com/llavero' };
+    const desk = readConfig(env);
+    expect(desk.ok && desk.config.slack).toMatchObject({ handoffLocale: 'en', consoleUrl: 'https://soporte.example.com/llavero/agent/' });
+    expect(problems({ ...env, SLACK_HANDOFF_LOCALE: 'pt', PUBLIC_URL: 'soporte.example.com' })).toEqual([
+      expect.stringMatching(/^SLACK_HANDOFF_LOCALE: expected es or en/),
+      expect.stringMatching(/^PUBLIC_URL: expected the address/),
+    ]);
+  });
+
   it('turns Teams on with an App ID and secret, or in local mode outside production only', () => {
     const id = '6f1c2b3a-5d6e-4f80-91a2-b3c4d5e6f7a8';
     const on = readConfig({ MicrosoftAppId: id, MicrosoftAppPassword: 'p' });

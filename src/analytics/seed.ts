@@ -15,27 +15,25 @@
  * `flow.abandoned` event the job would have written.
  */
 import { createBot, type Bot } from '../bot.ts';
-import { parseCedula, parseRut } from '../certs/identity.ts';
+import { parseCedula, parseRut, rutCheckDigit } from '../certs/identity.ts';
 import { CHECK_IDS, type CertReport, type Check, type CheckId, type Country, type InspectOptions, type VerifyCertificate } from '../certs/report.ts';
-import { describeInbound } from '../chat/service.ts';
+import { describeInbound, STAFF_MARK } from '../chat/service.ts';
 import { choicesOf, whereIs, type QueueOutlook, type StaffAction, type TurnResult } from '../conversation/engine.ts';
-import type { AnalyticsEvent, AnalyticsName } from '../conversation/events.ts';
+import type { AnalyticsEvent } from '../conversation/events.ts';
 import { createFileHolds } from '../conversation/file-hold.ts';
 import { pathOf, stepsOf } from '../conversation/flow-snapshot.ts';
 import { CANCEL_HANDOFF, type Inbound, type Locale } from '../conversation/messages.ts';
 import type { AgentRef, ConversationState } from '../conversation/state.ts';
 import { FLOWS } from '../flows/catalog.ts';
 import type { FlowId, Step } from '../flows/step.ts';
-import { agentsAvailable, parseHours, type BusinessHours } from '../handoff/hours.ts';
+import { agentsAvailable, parseHours, wallClock, type BusinessHours } from '../handoff/hours.ts';
 import { loadResources, type Resources } from '../i18n/resources.ts';
 import type { Channel, TranscriptMessage } from '../store/port.ts';
 
 // ---- what the generator yields -----------------------------------------------------------------
 
 /** An analytics event as the store keeps it: stamped with the conversation's channel, language and country at that turn. */
-export type SeededEvent = Omit<AnalyticsEvent, 'name'> & {
-  /** The engine's names, plus `flow.abandoned` (written by the abandonment job, not by a turn). */
-  name: AnalyticsName | 'flow.abandoned';
+export type SeededEvent = AnalyticsEvent & {
   channel: Channel;
   locale: Locale;
   /** Absent until the conversation's country is known (before triage routes it), as in production. */
@@ -94,7 +92,7 @@ export interface SeedOptions {
 /** How long a conversation sits idle before the abandonment job marks it (ABANDON_AFTER_MINUTES' default). */
 export const ABANDON_AFTER_MS = 30 * 60_000;
 
-export const DEFAULT_AGENT_HOURS: Readonly<Record<Country, string>> = {
+const DEFAULT_AGENT_HOURS: Readonly<Record<Country, string>> = {
   CL: 'America/Santiago mon-fri 09:00-18:00, sat 09:00-13:00',
   CR: 'America/Costa_Rica mon-fri 08:00-17:00',
 };
@@ -102,7 +100,7 @@ export const DEFAULT_AGENT_HOURS: Readonly<Record<Country, string>> = {
 // ---- randomness --------------------------------------------------------------------------------
 
 /** A small, fast, seedable generator (sfc32), one stream per conversation. */
-export class Rng {
+class Rng {
   private a: number;
   private b: number;
   private c: number;
@@ -265,19 +263,15 @@ const MINUTE_MS = 60_000;
 
 /** Local hour and weekday per UTC hour, per zone (both zones' offsets are whole hours, so this is exact). */
 const localCache = new Map<string, Map<number, number>>();
-const localFormat = new Map<string, Intl.DateTimeFormat>();
+
 function localHourAndDay(timeZone: string, at: number): { hour: number; weekday: number } {
   let cache = localCache.get(timeZone);
   if (!cache) localCache.set(timeZone, (cache = new Map()));
   const bucket = Math.floor(at / HOUR_MS);
   let v = cache.get(bucket);
   if (v === undefined) {
-    let f = localFormat.get(timeZone);
-    if (!f) localFormat.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: 'numeric', weekday: 'short' })));
-    const parts = f.formatToParts(bucket * HOUR_MS);
-    const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
-    const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.find((p) => p.type === 'weekday')?.value ?? 'Sun');
-    v = hour * 10 + Math.max(0, weekday);
+    const local = new Date(wallClock(timeZone, bucket * HOUR_MS));
+    v = local.getUTCHours() * 10 + local.getUTCDay();
     cache.set(bucket, v);
   }
   return { hour: Math.floor(v / 10), weekday: v % 10 };
@@ -351,16 +345,6 @@ function arrival(s: Schedule, index: number, total: number, r: Rng): { at: numbe
   return { at: Math.floor(s.from + (lo + within) * HOUR_MS), country: r.chance(s.chile[lo] ?? 0.5) ? 'CL' : 'CR' };
 }
 
-function rutCheckDigit(n: number): string {
-  let sum = 0;
-  let m = 2;
-  for (let x = n; x > 0; x = Math.floor(x / 10)) {
-    sum += (x % 10) * m;
-    m = m === 7 ? 2 : m + 1;
-  }
-  const r = 11 - (sum % 11);
-  return r === 11 ? '0' : r === 10 ? 'K' : String(r);
-}
 const dotted = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
 
 const CL_COMPANIES = ['Comercial Los Andes SpA', 'Pérez y Soto Ltda.', 'Transportes Araucanía Ltda.', 'Ferretería El Roble SpA', 'Servicios Contables Vial SpA', 'Panadería La Espiga Ltda.', 'Constructora Cordillera SpA', 'Importadora del Pacífico Ltda.'];
@@ -372,7 +356,7 @@ function holderOf(r: Rng, country: Country): Holder {
   if (country === 'CL') {
     const company = r.chance(0.55);
     const n = company ? r.int(76_000_000, 77_999_999) : r.int(5_000_000, 24_999_999);
-    const dv = rutCheckDigit(n);
+    const dv = rutCheckDigit(String(n));
     const typed = r.weighted({ dotted: 60, plain: 30, bare: 10 });
     const text = typed === 'dotted' ? `${dotted(n)}-${dv}` : typed === 'plain' ? `${n}-${dv}` : `${n}${dv}`;
     const parsed = parseRut(text);
@@ -598,7 +582,7 @@ const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * file (wrong PIN, expired, a sandbox key, someone else's, expiring soon, or fine), without
  * opening any PKCS#12.
  */
-export const seedVerify: VerifyCertificate = async (file: Uint8Array, secret: string, options: InspectOptions): Promise<CertReport> => {
+const seedVerify: VerifyCertificate = async (file: Uint8Array, secret: string, options: InspectOptions): Promise<CertReport> => {
   const spec = specOf(file);
   const country = options.country ?? spec?.c;
   const checks = new Map<CheckId, Check>();
@@ -965,7 +949,7 @@ export async function* generateConversations(opts: SeedOptions): AsyncGenerator<
       if (!res.ok) return false;
       clock = at;
       if (!res.changed) return true;
-      if (keep) for (const body of bot.render(res.outbound, res.state.locale)) messages.push({ direction: 'out', body: { ...body, via: 'staff' }, at });
+      if (keep) for (const body of bot.render(res.outbound, res.state.locale)) messages.push({ direction: 'out', body: { ...body, via: STAFF_MARK }, at });
       stamp(res.events, res.state);
       version++;
       committedAt = at;

@@ -188,6 +188,9 @@ export function createChatService({
     for (const [k, v] of byKey) if (v === id) byKey.delete(k);
   };
 
+  /** Before retrying after a version conflict: a short random pause, so two processes hammering one conversation stop colliding in step. */
+  const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
+
   /** Run `fn` after every earlier turn of this conversation in this process. */
   function serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = queues.get(id) ?? Promise.resolve();
@@ -296,9 +299,8 @@ export function createChatService({
           forgetKeys(id);
           return { ok: false, code: 'conversation.missing' } as const;
         }
-        // version.conflict: another process applied a turn first; run ours on top of it, after a
-        // short random pause so two processes hammering one conversation stop colliding in step.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
+        // version.conflict: another process applied a turn first; run ours on top of it.
+        await pause(attempt);
       }
       return { ok: false, code: 'conversation.busy' } as const;
     });
@@ -324,8 +326,8 @@ export function createChatService({
         if (!r.ok) return r;
         if (!r.changed) return { ok: true, state: conv.state, changed: false } as const;
         const outbound = bot.render(r.outbound, r.state.locale);
-        const posted = (conv.channel === 'slack' || conv.channel === 'teams') && conv.replyTo !== undefined && outbound.length > 0;
-        const payload: OutboxPayload = { target: conv.replyTo, locale: r.state.locale, messages: outbound };
+        const reply = (conv.channel === 'slack' || conv.channel === 'teams') && conv.replyTo !== undefined ? { target: conv.replyTo } : undefined;
+        const outbox = outboxOf(conv.channel, reply, r.state.locale, outbound, at);
         const res = await store.commitTurn({
           conversationId: id,
           expectedVersion: conv.version,
@@ -333,18 +335,18 @@ export function createChatService({
           messages: outbound.map((body) => ({ direction: 'out' as const, body: { ...body, via: STAFF_MARK }, at })),
           events: r.events,
           channel: conv.channel,
-          ...(posted ? { outbox: { channel: conv.channel, payload, leaseUntil: at + outboxLeaseMs } } : {}),
+          outbox,
         });
         if (res.ok) {
           remember(id, { state: r.state, version: res.version });
-          if (res.outboxId !== undefined) deliver(conv.channel, res.outboxId, id, payload);
+          if (outbox && res.outboxId !== undefined) deliver(conv.channel, res.outboxId, id, outbox.payload);
           onTurn({ channel: conv.channel, flow: r.state.flow.id, ms: now() - at, events: r.events });
           announce(id, conv.state, r.state, outbound.length > 0);
           return { ok: true, state: r.state, changed: true } as const;
         }
         recent.delete(id);
         if (res.code === 'conversation.missing') return { ok: false, code: 'conversation.missing' } as const;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
+        await pause(attempt);
       }
       return { ok: false, code: 'conversation.busy' } as const;
     });

@@ -15,12 +15,12 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { conversationId, generateConversations, type SeededConversation } from '../analytics/seed.ts';
 import { openStore } from '../store/open.ts';
 import { describeTarget } from './migrate.ts';
-import type { Sql, SqlStore } from '../store/sql-store.ts';
+import { ts, type Sql, type SqlStore } from '../store/sql-store.ts';
 
 // ---- the bulk insert -----------------------------------------------------------------------------
 
 /** One batch, encoded for `jsonb_to_recordset`: one JSON document (one parameter) per table. */
-export interface SeedBatch {
+interface SeedBatch {
   conversations: string;
   messages: string;
   events: string;
@@ -33,8 +33,6 @@ export interface SeedBatch {
  * events of a conversation thus get increasing `seq`, as the dashboard's "last step" expects.
  */
 
-/** ms since epoch → timestamptz, exactly, as sql-store writes it (NULL stays NULL). */
-const ts = (ms: string): string => `('epoch'::timestamptz + (${ms}) * interval '1 millisecond')`;
 
 const INSERT_CONVERSATIONS = `INSERT INTO conversations (id, channel, channel_key, state, version, created_at, updated_at, abandoned_at)
   SELECT x.id, x.ch, x.k, x.s, x.v, ${ts('x.c')}, ${ts('x.u')}, ${ts('x.ab')}
@@ -49,7 +47,7 @@ const INSERT_EVENTS = `INSERT INTO events (conversation_id, name, flow, step, da
   FROM jsonb_to_recordset($1::text::jsonb) AS x(c text, n text, f text, s text, d jsonb, a float8, ch text, lo text, co text)`;
 
 /** Rows → the three JSON documents (done where the rows are made: a worker, so the writer only writes). */
-export function encodeBatch(rows: readonly SeededConversation[]): SeedBatch {
+function encodeBatch(rows: readonly SeededConversation[]): SeedBatch {
   const conversations: unknown[] = [];
   const messages: unknown[] = [];
   const events: unknown[] = [];
@@ -69,7 +67,7 @@ export function encodeBatch(rows: readonly SeededConversation[]): SeedBatch {
 }
 
 /** Writes one batch in one transaction: conversations, then transcript lines, then events. */
-export async function insertBatch(sql: Sql, batch: SeedBatch): Promise<void> {
+async function insertBatch(sql: Sql, batch: SeedBatch): Promise<void> {
   await sql.transaction(async (tx) => {
     if (batch.counts.conversations > 0) await tx.query(INSERT_CONVERSATIONS, [batch.conversations]);
     if (batch.counts.messages > 0) await tx.query(INSERT_MESSAGES, [batch.messages]);

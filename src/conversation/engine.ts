@@ -8,8 +8,8 @@
  * anything unexpected leaves the state as it was and answers politely.
  */
 import { transition, type AnyMachineSnapshot } from 'xstate';
-import type { CertReport, VerifyCertificate } from '../certs/report.ts';
-import { FLOWS, type FlowDefinition } from '../flows/catalog.ts';
+import type { CertReport, Country, VerifyCertificate } from '../certs/report.ts';
+import { FLOWS, PROCEDURE_IDS, type FlowDefinition } from '../flows/catalog.ts';
 import {
   ENGINE_CHOICES,
   type ChoiceOption,
@@ -22,11 +22,10 @@ import {
   type Step,
 } from '../flows/step.ts';
 import type { AnalyticsEvent, AnalyticsName } from './events.ts';
-import { currentCall, currentStep, hasPath, pathOf, restore, save, startFlow, valueOf, type CurrentStep } from './flow-snapshot.ts';
+import { currentCall, currentStep, pathOf, restore, save, startFlow, valueOf, type CurrentStep } from './flow-snapshot.ts';
 import { CANCEL_HANDOFF, type Command, type FileRefusal, type HandoffReason, type Inbound, type Locale, type Outbound } from './messages.ts';
 import { MASK, looksSecret, redactText } from './redact.ts';
 import { TRAIL_LIMIT, type AgentRef, type ConversationState, type SavedFlow } from './state.ts';
-import type { Country } from '../certs/report.ts';
 import { matchChoice, matchCommand, routeIntent, type Lexicon } from './understand.ts';
 
 /** A file waiting for its PIN. Lives in memory at the edge, scoped to one conversation, never in the store. */
@@ -160,7 +159,7 @@ export function createEngine(options: EngineOptions): Engine {
     events: AnalyticsEvent[] = [];
     changed = false;
     /** A handoff began (or the customer asked again, or needs reminding) in this turn: say where they stand in the queue. */
-    handoffNews: 'requested' | 'already' | 'status' | undefined;
+    handoffNews: 'requested' | 'status' | undefined;
     def: FlowDefinition;
     snap: AnyMachineSnapshot;
     constructor(
@@ -289,7 +288,7 @@ export function createEngine(options: EngineOptions): Engine {
     /** Into the queue: the bot pauses where it is, and the customer's messages go to the agent. */
     requestHandoff(reason: HandoffReason): void {
       if (this.state.handoff) {
-        this.handoffNews ??= 'already';
+        this.handoffNews ??= 'status';
         return;
       }
       this.state = { ...this.state, handoff: { reason, at: this.ctx.now, status: 'queued' } };
@@ -363,10 +362,13 @@ export function createEngine(options: EngineOptions): Engine {
     }
 
     result(transcript: TranscriptEntry): TurnResult {
+      return { ...this.outcome(), transcript };
+    }
+    outcome(): Omit<TurnResult, 'transcript'> {
       const state: ConversationState = this.changed
         ? { ...this.state, flow: this.saved(), updatedAt: this.ctx.now }
         : this.state;
-      return { state, outbound: this.out, events: this.events, transcript, changed: this.changed };
+      return { state, outbound: this.out, events: this.events, changed: this.changed };
     }
   }
 
@@ -447,8 +449,6 @@ export function createEngine(options: EngineOptions): Engine {
     }
   }
 
-  const CANCEL_OPTION = [{ id: CANCEL_HANDOFF, label: 'common:handoff.cancel' }];
-
   /** Tell the customer where they stand: queued (place, typical wait), outside hours (when agents are back), or with an agent. */
   async function announce(t: Turn): Promise<void> {
     const news = t.handoffNews;
@@ -466,45 +466,43 @@ export function createEngine(options: EngineOptions): Engine {
       // The queue could not be read: they are queued all the same, only without a place.
       o = undefined;
     }
-    if (o && !o.open) {
+    if (!o) {
+      t.out.push(withCancel('common:handoff.queued-unknown'));
+      return;
+    }
+    if (!o.open) {
       if (news === 'requested' && !h.email) {
         t.state = { ...t.state, handoff: { ...h, awaitingEmail: true } };
         t.changed = true;
       }
-      const when = o.reopensAt === undefined ? undefined : formatWhen(o.reopensAt, t.state.locale, o.timeZone);
-      t.out.push({ type: 'choices', key: when ? 'common:handoff.closed' : 'common:handoff.closed-unknown', ...(when ? { params: { when } } : {}), options: CANCEL_OPTION });
-      return;
-    }
-    if (!o) {
-      t.out.push({ type: 'choices', key: 'common:handoff.queued-unknown', options: CANCEL_OPTION });
+      t.out.push(
+        o.reopensAt === undefined
+          ? withCancel('common:handoff.closed-unknown')
+          : withCancel('common:handoff.closed', { when: formatWhen(o.reopensAt, t.state.locale, o.timeZone) }),
+      );
       return;
     }
     const position = o.ahead + 1;
-    if (o.typicalWaitMs === undefined) {
-      t.out.push({ type: 'choices', key: 'common:handoff.queued', params: { position }, options: CANCEL_OPTION });
-      return;
-    }
-    const minutes = Math.max(1, Math.round(o.typicalWaitMs / 60_000));
-    t.out.push({ type: 'choices', key: 'common:handoff.queued-estimate', params: { position, minutes }, options: CANCEL_OPTION });
+    t.out.push(
+      o.typicalWaitMs === undefined
+        ? withCancel('common:handoff.queued', { position })
+        : withCancel('common:handoff.queued-estimate', { position, minutes: Math.max(1, Math.round(o.typicalWaitMs / 60_000)) }),
+    );
   }
 
   /** While a person has the conversation: messages are for them; "cancel" goes back to the bot; files and PINs are not taken. */
   function waiting(t: Turn, inbound: Inbound): void {
     const h = t.state.handoff;
     if (!h) return;
-    const withAgent = h.status === 'assigned' && h.agent !== undefined;
+    const agent = h.status === 'assigned' ? h.agent : undefined;
     const paused = (): void => {
-      t.out.push(
-        withAgent
-          ? { type: 'choices', key: 'common:handoff.paused-agent', params: { name: h.agent?.name ?? '' }, options: CANCEL_OPTION }
-          : { type: 'choices', key: 'common:handoff.paused', options: CANCEL_OPTION },
-      );
+      t.out.push(agent ? withCancel('common:handoff.paused-agent', { name: agent.name }) : withCancel('common:handoff.paused'));
     };
     const onCommand = (c: { command: Command; value?: string }): void => {
       switch (c.command) {
         case 'cancel':
           t.cancelHandoff();
-          if (withAgent) t.say('common:handoff.left-agent', { name: h.agent?.name ?? '' });
+          if (agent) t.say('common:handoff.left-agent', { name: agent.name });
           else t.say('common:handoff.cancelled');
           return t.prompt();
         case 'restart':
@@ -530,7 +528,7 @@ export function createEngine(options: EngineOptions): Engine {
         return inbound.id === CANCEL_HANDOFF ? onCommand({ command: 'cancel' }) : paused();
       case 'file':
       case 'file-refused':
-        t.out.push({ type: 'choices', key: 'common:handoff.no-files', options: CANCEL_OPTION });
+        t.out.push(withCancel('common:handoff.no-files'));
         return;
       case 'secret':
         t.say('common:input.unexpected-secret');
@@ -553,7 +551,7 @@ export function createEngine(options: EngineOptions): Engine {
         // Anything else is for the agent: it is in the transcript they read.
         if (looksSecret(trimmed)) t.say('common:secret.typed-in-clear');
         t.changed = true;
-        if ((h.status ?? 'queued') === 'queued' && !h.noted) {
+        if (h.status !== 'assigned' && !h.noted) {
           t.state = { ...t.state, handoff: { ...h, noted: true } };
           t.say(h.awaitingEmail ? 'common:handoff.noted-closed' : 'common:handoff.noted');
         }
@@ -621,8 +619,8 @@ export function createEngine(options: EngineOptions): Engine {
         t.emit('step.entered');
         return t.prompt();
       case 'handoff':
-        t.requestHandoff('asked');
-        return t.prompt();
+        // No prompt after it: the bot is paused, and announce() says where they stand.
+        return t.requestHandoff('asked');
       case 'cancel':
         // Nothing to cancel outside a handoff: treat it as "where was I?".
         return t.prompt();
@@ -795,8 +793,9 @@ export function createEngine(options: EngineOptions): Engine {
       // Any other outcome is final for this file; a wrong PIN keeps it for the next try.
       t.ctx.hold?.clear();
     }
-    t.emit('verification.result', { data: { verdict: report.verdict, failed: failed.map((c) => c.id) } });
-    t.state = { ...t.state, lastCheck: { verdict: report.verdict, failed: failed.map((c) => c.id), at: t.ctx.now } };
+    const failedIds = failed.map((c) => c.id);
+    t.emit('verification.result', { data: { verdict: report.verdict, failed: failedIds } });
+    t.state = { ...t.state, lastCheck: { verdict: report.verdict, failed: failedIds } };
     t.changed = true;
     t.out.push({ type: 'report', report });
     if (attemptsLeft === 0) {
@@ -807,7 +806,7 @@ export function createEngine(options: EngineOptions): Engine {
     t.send({
       type: 'verified',
       verdict: report.verdict,
-      failed: failed.map((c) => c.id),
+      failed: failedIds,
       warned: warned.map((c) => c.id),
       codes: failed.map((c) => c.code),
       ...(report.holder?.id ? { holderId: report.holder.id } : {}),
@@ -822,7 +821,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (state.status === 'ended') return [{ type: 'end', key: 'common:end.goodbye' }];
       const h = state.handoff;
       if (h?.status === 'assigned') return [{ type: 'text', key: 'common:handoff.with-agent', params: { name: h.agent?.name ?? '' } }];
-      if (h) return [{ type: 'choices', key: h.awaitingEmail ? 'common:handoff.closed-unknown' : 'common:handoff.queued-unknown', options: CANCEL_OPTION }];
+      if (h) return [withCancel(h.awaitingEmail ? 'common:handoff.closed-unknown' : 'common:handoff.queued-unknown')];
       t.prompt();
       return t.out;
     } catch {
@@ -834,10 +833,7 @@ export function createEngine(options: EngineOptions): Engine {
     const t = new Turn(state, { now: ctx.now });
     const h = t.state.handoff;
     const me = action.agent;
-    const ok = (): StaffResult => {
-      const r = t.result({ type: 'command', command: 'handoff' });
-      return { ok: true, state: r.state, outbound: r.outbound, events: r.events, changed: r.changed };
-    };
+    const ok = (): StaffResult => ({ ok: true, ...t.outcome() });
     if (t.state.status === 'ended') return { ok: false, code: 'conversation.ended' };
     if (action.type === 'claim') {
       if (h?.status === 'assigned' && h.agent) {
@@ -897,7 +893,7 @@ export function createEngine(options: EngineOptions): Engine {
           const def = flows[flowId];
           if (!def || !RETURNABLE.has(flowId)) return { ok: false, code: 'return.unknown-step' };
           if (action.step !== undefined && action.step !== '') {
-            if (!hasPath(def.machine, action.step)) return { ok: false, code: 'return.unknown-step' };
+            // A path the machine lacks comes back as migrated (to the first step): refused below.
             const r = restore(def, { id: def.id, version: def.version, value: valueOf(action.step), context: {} }, { country: t.state.country });
             if (r.migrated || !currentStep(r.snapshot)) return { ok: false, code: 'return.unknown-step' };
             target = { def, snap: r.snapshot };
@@ -925,21 +921,35 @@ export function createEngine(options: EngineOptions): Engine {
 }
 
 /** Flows an agent may send a customer into: the procedures and the main menu (not the sub-flows they call). */
-const RETURNABLE = new Set<FlowId>(['triage', 'sii.centralize-certificate', 'sii.enable-certificate-login', 'atv.revoke-key', 'atv.generate-key']);
+const RETURNABLE = new Set<FlowId>(['triage', ...PROCEDURE_IDS]);
+
+const CANCEL_OPTION = [{ id: CANCEL_HANDOFF, label: 'common:handoff.cancel' }];
+
+/** A message shown while waiting for a person, with the "back to the assistant" button. */
+const withCancel = (key: Key, params?: Params): Outbound => ({ type: 'choices', key, ...(params ? { params } : {}), options: CANCEL_OPTION });
 
 const EMAIL = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.[A-Za-z]{2,24}/u;
 
+const whenFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "lunes, 09:00 (GMT-3)": when agents are back, in the customer's language and the hours' time zone. */
-export function formatWhen(at: number, locale: Locale, timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat(locale === 'es' ? 'es-CL' : 'en-US', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(at);
+function formatWhen(at: number, locale: Locale, timeZone = 'UTC'): string {
+  // One formatter per language and zone: building one costs far more than using it.
+  const id = `${locale} ${timeZone}`;
+  let format = whenFormats.get(id);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'es' ? 'es-CL' : 'en-US', {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    });
+    whenFormats.set(id, format);
+  }
+  return format.format(at);
 }
 
 export function choicesOf(step: Step<unknown>, context: unknown): readonly ChoiceOption[] {

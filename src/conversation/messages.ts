@@ -32,10 +32,10 @@ export type Outbound =
   | { type: 'request-file'; key: Key; params?: Params; accept: string[]; maxBytes: number }
   | { type: 'request-secret'; key: Key; params?: Params }
   | { type: 'report'; report: CertReport }
-  | { type: 'handoff'; key: Key; params?: Params; reason: HandoffReason }
+  | { type: 'handoff'; key: Key; reason: HandoffReason }
   /** A support agent's own words (not a locale key): shown with their name. */
   | { type: 'agent'; text: string; name: string }
-  | { type: 'end'; key: Key; params?: Params };
+  | { type: 'end'; key: Key };
 
 /** Why a conversation went to a person: the customer asked, a step failed twice, "not solved" at the end, PIN locked, or an agent took it. */
 export type HandoffReason = 'asked' | 'step-failed-twice' | 'not-solved' | 'secret-locked' | 'agent';

@@ -65,10 +65,10 @@ export function render(o: Outbound, t: Translate, locale: Locale): Rendered {
       };
     }
     case 'handoff':
-      return { type: 'handoff', key: o.key, text: t(o.key, locale, o.params), reason: o.reason };
+      return { type: 'handoff', key: o.key, text: t(o.key, locale), reason: o.reason };
     case 'agent':
       return { type: 'agent', key: 'common:agent.says', text: o.text, name: o.name };
     case 'end':
-      return { type: 'end', key: o.key, text: t(o.key, locale, o.params) };
+      return { type: 'end', key: o.key, text: t(o.key, locale) };
   }
 }

@@ -19,7 +19,7 @@ export interface ConversationState {
   /** Set while a person has (or is about to have) the conversation: the bot is paused until it is cleared. */
   handoff?: Handoff;
   /** The last certificate check's outcome (no secrets), for the agent who takes over. */
-  lastCheck?: { verdict: Verdict; failed: string[]; at: number };
+  lastCheck?: { verdict: Verdict; failed: string[] };
   flow: SavedFlow;
   /** Procedures waiting for a sub-flow they called (the certificate check), innermost last. */
   stack: SavedFlow[];

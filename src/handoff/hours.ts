@@ -119,7 +119,7 @@ export function agentsAvailable(hours: BusinessHours, now: number): { open: true
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's wall clock at an instant, written as if it were UTC (ms): wall clock minus instant is the zone's offset then. */
-function wallClock(timeZone: string, at: number): number {
+export function wallClock(timeZone: string, at: number): number {
   let format = formatters.get(timeZone);
   if (!format) {
     // h23: some engines write midnight as 24:00 with hour12: false.

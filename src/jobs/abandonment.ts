@@ -23,8 +23,9 @@ export function startAbandonment({ store, minutes, now = Date.now, intervalMs = 
   let running: Promise<number> | undefined;
   const run = (): Promise<number> => {
     if (minutes <= 0) return Promise.resolve(0);
+    const at = now();
     running ??= store
-      .markAbandoned(now() - minutes * 60_000, now())
+      .markAbandoned(at - minutes * 60_000, at)
       .then((n) => {
         if (n > 0) log.info({ job: 'abandonment', minutes, marked: n }, 'abandonment: marked idle conversations');
         return n;

@@ -13,14 +13,14 @@
  * narrow table of their own, where a date range reads a few dense pages instead of rows scattered
  * among the millions of step events.
  */
-export const MILESTONES = ['conversation.started', 'csat.rated', 'verification.result', 'handoff.requested', 'handoff.claimed', 'handoff.closed'] as const;
+const MILESTONES = ['conversation.started', 'csat.rated', 'verification.result', 'handoff.requested', 'handoff.claimed', 'handoff.closed'] as const;
 
 /**
  * The statements that fold events from `source` into the rollup, in dependency order (a journey
  * exists before its steps are counted). The trigger runs them over its transition table; the
  * migration runs them once over the events already stored.
  */
-export function foldEvents(source: string): string[] {
+function foldEvents(source: string): string[] {
   return [
     `INSERT INTO milestones (seq, conversation_id, name, flow, step, data, at, channel, locale, country)
        SELECT seq, conversation_id, name, flow, step, data, at, channel, locale, country FROM ${source}

@@ -33,12 +33,11 @@ export function openPostgres({ url, schema, max = 10 }: PostgresOptions): Postgr
     const others = (urlOptions ?? '').replace(/(?:^|\s)-c\s*search_path=\S+/g, '').trim();
     options = `${others} -c search_path=${schema}`.trim();
   }
-  const pool = new pg.Pool({ connectionString: u.toString(), ...(options ? { options } : {}), max });
+  const clientOptions = { connectionString: u.toString(), ...(options ? { options } : {}) };
+  const pool = new pg.Pool({ ...clientOptions, max });
   // An idle client whose server went away emits 'error' on the pool; the pool drops it and the
   // next query reconnects, so there is nothing to do here but not crash the process.
   pool.on('error', () => undefined);
-
-  const clientOptions = { connectionString: u.toString(), ...(options ? { options } : {}) };
 
   /**
    * LISTEN holds a connection of its own (outside the pool) for as long as anyone listens. When it
@@ -55,8 +54,18 @@ export function openPostgres({ url, schema, max = 10 }: PostgresOptions): Postgr
       c.on('notification', (m) => {
         if (m.channel === channel && m.payload !== undefined) fn(m.payload);
       });
-      await c.connect();
-      await c.query(`LISTEN ${channel}`);
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+      } catch (err) {
+        await c.end().catch(() => undefined);
+        throw err;
+      }
+      // Stopped while this (re)connect was under way: nobody would end it.
+      if (stopped) {
+        await c.end().catch(() => undefined);
+        return;
+      }
       client = c;
       c.on('end', () => {
         if (stopped || client !== c) return;

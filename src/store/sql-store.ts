@@ -1,5 +1,7 @@
 /** The Store written once over a tiny SQL interface (PostgreSQL and PGlite), with group commit of turns. */
 import type { AnalyticsEvent } from '../conversation/events.ts';
+import type { StateValue } from 'xstate';
+import { pathOf } from '../conversation/flow-snapshot.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 import type { Channel, CommitResult, ConversationRecord, ConversationWhereabouts, DeskThread, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
@@ -45,7 +47,7 @@ export function assertSchemaName(schema: string): string {
 }
 
 /** ms since epoch → timestamptz, exactly (no float rounding through seconds). */
-const ts = (ms: string): string => `('epoch'::timestamptz + (${ms}) * interval '1 millisecond')`;
+export const ts = (ms: string): string => `('epoch'::timestamptz + (${ms}) * interval '1 millisecond')`;
 /** timestamptz → ms since epoch as a JS number (`extract` is numeric, so this is exact). */
 const ms = (col: string): string => `(extract(epoch from ${col}) * 1000)::float8`;
 
@@ -70,6 +72,9 @@ interface ConversationRow {
   created_at: number;
   updated_at: number;
 }
+
+/** Waiting for a person, not yet taken by an agent (a handoff saved before `status` existed is queued). */
+const QUEUED = `state ? 'handoff' AND state->>'status' = 'active' AND COALESCE(state->'handoff'->>'status', 'queued') = 'queued'`;
 
 const CONVERSATION_COLUMNS = `id, channel, channel_key, reply_to, state, version, ${ms('created_at')} AS created_at, ${ms('updated_at')} AS updated_at`;
 
@@ -110,11 +115,7 @@ interface EventRow {
 }
 
 /** What every event of a turn is stamped with, for the dashboard's filters. */
-interface EventDims {
-  channel?: string;
-  locale?: string;
-  country?: string;
-}
+type EventDims = Pick<EventRow, 'ch' | 'lo' | 'co'>;
 
 const INSERT_MESSAGES = `INSERT INTO messages (conversation_id, direction, body, at)
   SELECT x.c, x.d, COALESCE(x.b, 'null'::jsonb), ${ts('x.a')}
@@ -163,17 +164,13 @@ function messageRows(conversationId: string, messages: TranscriptMessage[], into
   for (const m of messages) into.push({ i: into.length, c: conversationId, d: m.direction, b: m.body ?? null, a: m.at });
 }
 
-function eventRows(conversationId: string, events: AnalyticsEvent[], into: EventRow[], dims: EventDims = {}): void {
+function eventRows(conversationId: string, events: AnalyticsEvent[], into: EventRow[], dims: EventDims): void {
   for (const e of events) {
-    into.push({ i: into.length, c: conversationId, n: e.name, f: e.flow ?? null, s: e.step ?? null, d: e.data ?? null, a: e.at, ch: dims.channel ?? null, lo: dims.locale ?? null, co: dims.country ?? null });
+    into.push({ i: into.length, c: conversationId, n: e.name, f: e.flow ?? null, s: e.step ?? null, d: e.data ?? null, a: e.at, ...dims });
   }
 }
 
-const dimsOf = (channel: string | undefined, state: ConversationState | undefined): EventDims => ({
-  ...(channel ? { channel } : {}),
-  ...(state?.locale ? { locale: state.locale } : {}),
-  ...(state?.country ? { country: state.country } : {}),
-});
+const dimsOf = (channel: Channel | undefined, state: ConversationState): EventDims => ({ ch: channel ?? null, lo: state.locale ?? null, co: state.country ?? null });
 
 interface OutboxRow {
   c: string;
@@ -266,13 +263,6 @@ async function writeBatch(tx: Sql, turns: readonly TurnCommit[]): Promise<Commit
   });
 }
 
-/** `{ a: { b: 'c' } }` → `a.b.c`: a saved XState value as the step path analytics events use. */
-function statePath(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [k, v] = Object.entries((value ?? {}) as Record<string, unknown>)[0] ?? [];
-  return k === undefined ? '' : v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0) ? k : `${k}.${statePath(v)}`;
-}
-
 interface DeskRow {
   conversation_id: string;
   channel: string;
@@ -332,7 +322,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
   const migrations = opts.migrations ?? MIGRATIONS;
   const schema = opts.schema === undefined ? undefined : assertSchemaName(opts.schema);
   // One notification channel per schema, so stores side by side in one database (tests) do not hear each other.
-  const channel = `llavero_${schema ?? 'public'}`.toLowerCase();
+  const noticeChannel = `llavero_${schema ?? 'public'}`.toLowerCase();
 
   async function applyMigrations(): Promise<Migration[]> {
     return sql.transaction(async (tx) => {
@@ -380,6 +370,11 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
   async function findOne(where: string, params: unknown[]): Promise<ConversationRecord | undefined> {
     const rows = await sql.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE ${where}`, params);
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async function findDesk(where: string, params: unknown[]): Promise<DeskThread | undefined> {
+    const rows = await sql.query<DeskRow>(`SELECT ${DESK_COLUMNS} FROM desk_threads WHERE ${where}`, params);
+    return rows[0] ? toDeskThread(rows[0]) : undefined;
   }
 
   // ---- group commit -------------------------------------------------------------------------
@@ -563,7 +558,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     async markAbandoned(before, at, { limit = 1000 } = {}) {
       let marked = 0;
       for (;;) {
-        const rows = await sql.query<{ id: string; version: number; channel: string; state: ConversationState; updated_at: number }>(
+        const rows = await sql.query<{ id: string; version: number; channel: Channel; state: ConversationState; updated_at: number }>(
           `SELECT id, version, channel, state, ${ms('updated_at')} AS updated_at FROM conversations
            WHERE abandoned_at IS NULL AND state->>'status' = 'active' AND NOT (state ? 'handoff') AND updated_at < ${ts('$1::float8')}
            ORDER BY updated_at LIMIT $2::int`,
@@ -574,11 +569,9 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
           id: r.id,
           v: Number(r.version),
           f: r.state.flow.id,
-          s: statePath(r.state.flow.value),
+          s: pathOf(r.state.flow.value as StateValue),
           d: { idleMs: Math.max(0, at - Number(r.updated_at)), ...(r.state.stack[0] ? { within: r.state.stack[0].id } : {}) },
-          ch: r.channel,
-          lo: r.state.locale ?? null,
-          co: r.state.country ?? null,
+          ...dimsOf(r.channel, r.state),
         }));
         // The version check keeps a conversation that just got a message from being marked.
         const done = await sql.query<{ n: number }>(
@@ -595,9 +588,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     },
     async handoffOutlook({ since, now, sample = 100, windowMs = 7 * 24 * 3_600_000 }) {
       const [a] = await sql.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM conversations
-         WHERE state ? 'handoff' AND state->>'status' = 'active' AND COALESCE(state->'handoff'->>'status', 'queued') = 'queued'
-           AND (state->'handoff'->>'at')::float8 < $1::float8`,
+        `SELECT count(*)::int AS n FROM conversations WHERE ${QUEUED} AND (state->'handoff'->>'at')::float8 < $1::float8`,
         [since],
       );
       const [w] = await sql.query<{ median: number | null; n: number }>(
@@ -612,11 +603,11 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       return { ahead: Number(a?.n ?? 0), ...(typical !== undefined ? { typicalWaitMs: typical } : {}) };
     },
     async notify(n: Notice) {
-      await sql.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify(n)]);
+      await sql.query('SELECT pg_notify($1, $2)', [noticeChannel, JSON.stringify(n)]);
     },
     async listen(fn, onReconnect) {
       return sql.listen(
-        channel,
+        noticeChannel,
         (payload) => {
           const n = parseNotice(payload);
           if (n) fn(n);
@@ -659,8 +650,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
     },
     async queueStats() {
       const [h] = await sql.query<{ n: number; oldest: number | null }>(
-        `SELECT count(*)::int AS n, min((state->'handoff'->>'at')::float8) AS oldest FROM conversations
-         WHERE state ? 'handoff' AND state->>'status' = 'active' AND COALESCE(state->'handoff'->>'status', 'queued') = 'queued'`,
+        `SELECT count(*)::int AS n, min((state->'handoff'->>'at')::float8) AS oldest FROM conversations WHERE ${QUEUED}`,
       );
       const [o] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE delivered_at IS NULL');
       const oldest = h?.oldest === null || h?.oldest === undefined ? undefined : Number(h.oldest);
@@ -679,14 +669,8 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       );
       return rows.length > 0;
     },
-    async deskThreadOf(conversationId) {
-      const rows = await sql.query<DeskRow>(`SELECT ${DESK_COLUMNS} FROM desk_threads WHERE conversation_id = $1`, [conversationId]);
-      return rows[0] ? toDeskThread(rows[0]) : undefined;
-    },
-    async deskThreadAt(channel, threadTs) {
-      const rows = await sql.query<DeskRow>(`SELECT ${DESK_COLUMNS} FROM desk_threads WHERE channel = $1 AND ts = $2`, [channel, threadTs]);
-      return rows[0] ? toDeskThread(rows[0]) : undefined;
-    },
+    deskThreadOf: (conversationId) => findDesk('conversation_id = $1', [conversationId]),
+    deskThreadAt: (channel, threadTs) => findDesk('channel = $1 AND ts = $2', [channel, threadTs]),
     async updateDeskThread(conversationId, from, to) {
       const rows = await sql.query(
         `UPDATE desk_threads SET ts = $5, mirrored_seq = $6::bigint, handed_off = $7::boolean,
@@ -701,12 +685,12 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       const rows = await sql.query('DELETE FROM desk_threads WHERE conversation_id = $1 AND ts = $2 RETURNING conversation_id', [conversationId, threadTs]);
       return rows.length > 0;
     },
-    async claimInbox({ channel: ch, messageId, conversationId }) {
-      const rows = await sql.query(INSERT_INBOX, [json([{ ch, mid: messageId, c: conversationId }])]);
+    async claimInbox({ channel, messageId, conversationId }) {
+      const rows = await sql.query(INSERT_INBOX, [json([{ ch: channel, mid: messageId, c: conversationId }])]);
       return rows.length > 0;
     },
-    async releaseInbox(ch, messageId) {
-      await sql.query('DELETE FROM inbox WHERE channel = $1 AND message_id = $2', [ch, messageId]);
+    async releaseInbox(channel, messageId) {
+      await sql.query('DELETE FROM inbox WHERE channel = $1 AND message_id = $2', [channel, messageId]);
     },
     async close() {
       // Let queued and in-flight turns finish: their callers are awaiting a result.

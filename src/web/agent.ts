@@ -12,16 +12,17 @@ import type { ChatService, StaffOutcome } from '../chat/service.ts';
 import type { NoticeHub } from '../chat/notices.ts';
 import type { StaffAction } from '../conversation/engine.ts';
 import type { Locale } from '../conversation/messages.ts';
+import type { ConversationState } from '../conversation/state.ts';
 import type { FlowId } from '../flows/step.ts';
 import type { Resources } from '../i18n/resources.ts';
 import type { Store } from '../store/port.ts';
 import { cookie, guard, SESSION_COOKIE } from './auth.ts';
-import { flowTitle, stepLabels, transcriptOf, type Translate } from './present.ts';
+import { flowTitle, lngOf, stepLabels, transcriptOf, type Translate } from './present.ts';
+import { RESOLUTION_TAGS } from '../handoff/resolution.ts';
 
 export const AGENT_DIR = fileURLToPath(new URL('./public/agent/', import.meta.url));
 
 /** Resolution tags an agent closes a conversation with (labels in `agent.json`, counted by analytics). */
-export const RESOLUTION_TAGS = ['solved', 'workaround', 'escalated', 'no-response', 'out-of-scope'] as const;
 
 /** Procedures an agent can hand a customer back into, in the order the console lists them. */
 const RETURN_FLOWS: readonly FlowId[] = ['sii.centralize-certificate', 'sii.enable-certificate-login', 'atv.revoke-key', 'atv.generate-key', 'triage'];
@@ -38,10 +39,12 @@ export interface AgentRoutesOptions {
   heartbeatMs?: number;
 }
 
-const lngOf = (q: unknown): Locale => ((q as { lng?: unknown } | undefined)?.lng === 'en' ? 'en' : 'es');
 const MAX_REPLY = 2000;
 /** Conversations that moved within this long are listed as "with the bot" (ABANDON_AFTER_MINUTES' default: after it they are gone). */
 const ACTIVE_WINDOW_MS = 30 * 60_000;
+
+/** Where a conversation stands for the console: with the bot, waiting for an agent, with one, or over (a handoff saved before `status` existed is queued). */
+const standing = (st: ConversationState): 'bot' | 'queued' | 'assigned' | 'ended' => (st.status === 'ended' ? 'ended' : st.handoff ? (st.handoff.status ?? 'queued') : 'bot');
 
 /** HTTP status for an action refused as a value. */
 function statusOf(code: Extract<StaffOutcome, { ok: false }>['code']): number {
@@ -70,8 +73,10 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
   // The sign-in page needs its words before anyone is signed in; they are not secret.
   app.get<{ Params: { lng: string } }>('/api/agent/strings/:lng', async (req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return resources[req.params.lng === 'en' ? 'en' : 'es'].agent ?? {};
+    return resources[lngOf(req.params)].agent ?? {};
   });
+
+  const titleOf = (flow: string, lng: Locale): string => flowTitle(t, flow, lng);
 
   app.get('/api/agent/queue', { preHandler: staff }, async (req, reply) => {
     const lng = lngOf(req.query);
@@ -84,8 +89,6 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
       active: active.map((c) => ({ ...c, flowTitle: titleOf(c.flow, lng), idleSeconds: Math.max(0, Math.round((at - c.updatedAt) / 1000)) })),
     });
   });
-
-  const titleOf = (flow: string, lng: Locale): string => flowTitle(t, flow, lng);
 
   app.get<{ Params: { id: string } }>('/api/agent/conversations/:id', { preHandler: staff }, async (req, reply) => {
     const lng = lngOf(req.query);
@@ -103,7 +106,7 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
       flow: st.flow.id,
       flowTitle: titleOf(st.flow.id, lng),
       step: typeof value === 'string' ? value : JSON.stringify(value),
-      status: st.status === 'ended' ? 'ended' : st.handoff ? (st.handoff.status ?? 'queued') : 'bot',
+      status: standing(st),
       ...(st.handoff
         ? {
             handoff: {
@@ -125,7 +128,7 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
     const r = await chat.staff(id, action);
     if (!r.ok) return reply.code(statusOf(r.code)).send({ error: r.code, ...(r.agent ? { agent: { name: r.agent.name } } : {}) });
     if (r.changed) await accounts.audit({ actorId: actor?.user.id, action: `conversation.${action.type}`, conversationId: id, ...(Object.keys(audit).length > 0 ? { data: audit } : {}) });
-    return reply.send({ ok: true, status: r.state.status === 'ended' ? 'ended' : (r.state.handoff?.status ?? 'bot') });
+    return reply.send({ ok: true, status: standing(r.state) });
   }
 
   type WithId = { Params: { id: string } };

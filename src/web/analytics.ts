@@ -15,7 +15,7 @@ import type { Locale } from '../conversation/messages.ts';
 import type { Resources } from '../i18n/resources.ts';
 import type { Store } from '../store/port.ts';
 import { guard } from './auth.ts';
-import { flowTitle, stepLabels, transcriptOf, type Translate } from './present.ts';
+import { flowTitle, lngOf, stepLabels, transcriptOf, type Translate } from './present.ts';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('./public/dashboard/', import.meta.url));
 // chart.js's package exports do not list its UMD build; it sits beside the CommonJS entry.
@@ -80,7 +80,6 @@ function cell(v: unknown): string {
 }
 export const csv = (header: readonly string[], rows: ReadonlyArray<readonly unknown[]>): string => [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 
-const lngOf = (q: Query): Locale => (q.lng === 'en' ? 'en' : 'es');
 const isProcedure = (flow: string): flow is Procedure => (PROCEDURES as readonly string[]).includes(flow);
 
 export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoutesOptions): Promise<void> {
@@ -94,7 +93,7 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
 
   app.get<{ Params: { lng: string } }>('/api/analytics/strings/:lng', async (req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
-    return resources[req.params.lng === 'en' ? 'en' : 'es'].dashboard ?? {};
+    return resources[lngOf(req.params)].dashboard ?? {};
   });
 
   /** Filters or a 400 naming the bad one. */

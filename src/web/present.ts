@@ -8,6 +8,9 @@ import type { StoredMessage } from '../store/port.ts';
 
 export type Translate = (key: string, locale: Locale, params?: Record<string, string | number>) => string;
 
+/** The language a staff page asks for (`?lng=` or a `:lng` parameter): English when it says so, else Spanish. */
+export const lngOf = (q: unknown): Locale => ((q as { lng?: unknown } | undefined)?.lng === 'en' ? 'en' : 'es');
+
 export interface TranscriptLine {
   seq: number;
   at: number;

@@ -169,7 +169,17 @@ describe('generated traffic', () => {
     const claimed = events.filter((e) => e.name === 'handoff.claimed');
     const closed = events.filter((e) => e.name === 'handoff.closed');
     expect(claimed.length).toBeGreaterThan(10);
-    for (const e of claimed) expect(Number(e.data?.waitMs)).toBeGreaterThanOrEqual(0);
+    // Each claim's wait is the time since that conversation's request, and there always was one.
+    for (const c of rows) {
+      let requestedAt: number | undefined;
+      for (const e of c.events) {
+        if (e.name === 'handoff.requested') requestedAt = e.at;
+        if (e.name !== 'handoff.claimed') continue;
+        expect(requestedAt, c.conversation.id).toBeDefined();
+        expect(e.data?.waitMs, c.conversation.id).toBe(e.at - (requestedAt ?? NaN));
+        expect(e.data?.waitMs, c.conversation.id).toBeGreaterThan(0);
+      }
+    }
     expect(closed.length).toBeGreaterThan(5);
     for (const e of closed) expect(['solved', 'workaround', 'escalated', 'no-response', 'out-of-scope']).toContain(e.data?.tag);
     expect(events.filter((e) => e.name === 'agent.replied').length).toBeGreaterThan(claimed.length * 0.9);

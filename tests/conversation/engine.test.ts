@@ -7,7 +7,7 @@ import type { ConversationState } from '../../src/conversation/state.ts';
 import { compileVocabulary, mergeVocabularies } from '../../src/conversation/understand.ts';
 import { FLOWS, type FlowDefinition } from '../../src/flows/catalog.ts';
 import type { FlowEvent, FlowId } from '../../src/flows/step.ts';
-import { bot, driver } from '../support/bot.ts';
+import { bot, driver, endedConversation } from '../support/bot.ts';
 
 describe('greeting and routing', () => {
   it('greets in the customer language with the menu of procedures', async () => {
@@ -170,6 +170,7 @@ describe('conversation commands', () => {
     expect(d.state?.handoff).toBeUndefined();
     expect(d.last?.events.map((e) => e.name)).toContain('handoff.cancelled');
     expect(d.where().step).toBe('portal');
+    expect(d.keys()).toEqual(['common:handoff.cancelled', 'atv:revoke.portal.prompt']);
     expect(d.said.at(-1)?.text).toMatch(/revoke/i);
   });
 
@@ -234,12 +235,7 @@ describe('bad input: a helpful answer and no state change', () => {
   });
 
   it('after the conversation ended, says so and changes nothing; "menú" starts again', async () => {
-    const d = driver('es');
-    await d.send('revocar llave');
-    await d.press('TRIBU');
-    await d.press('Ahora no');
-    await d.press('Sí');
-    await d.press('4');
+    const d = await endedConversation();
     expect(d.state?.status).toBe('ended');
     const before = structuredClone(d.state);
     await d.send('hola?');

@@ -10,7 +10,7 @@ import { createCertificateChecker } from '../../src/certs/pool.ts';
 import type { QueueOutlook } from '../../src/conversation/engine.ts';
 import { CANCEL_HANDOFF, type Locale } from '../../src/conversation/messages.ts';
 import type { AgentRef, ConversationState } from '../../src/conversation/state.ts';
-import { bot, driver, type Driver } from '../support/bot.ts';
+import { bot, driver, endedConversation, type Driver } from '../support/bot.ts';
 
 const ANA: AgentRef = { id: 'agent-ana', name: 'Ana' };
 const BRUNO: AgentRef = { id: 'agent-bruno', name: 'Bruno' };
@@ -437,12 +437,7 @@ describe('an agent takes the conversation', () => {
   });
 
   it('an ended conversation cannot be claimed', async () => {
-    const d = driver('es');
-    await d.send('revocar llave');
-    await d.press('TRIBU');
-    await d.press('Ahora no');
-    await d.press('Sí');
-    await d.press('4');
+    const d = await endedConversation();
     expect(d.state?.status).toBe('ended');
     expect(d.staff({ type: 'claim', agent: ANA })).toEqual({ ok: false, code: 'conversation.ended' });
     expect(d.state?.handoff).toBeUndefined();

@@ -7,6 +7,7 @@ import { createAccounts } from '../../src/accounts/accounts.ts';
 import { openPostgres } from '../../src/store/postgres.ts';
 import { randomPort, spawnServer, type ServerProcess } from '../support/process.ts';
 import { openSse } from '../support/sse.ts';
+import { signIn } from '../support/staff.ts';
 import { connect } from '../support/ws-client.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -40,11 +41,8 @@ describe.skipIf(!DATABASE_URL)('handoff across two server processes on PostgreSQ
   it('an agent on one instance sees a conversation queued through the other within a second, and their reply reaches it', async () => {
     const agentSide = a as ServerProcess;
     const customerSide = b as ServerProcess;
-    const login = await fetch(`${agentSide.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana@soporte.example', password: 'correct horse battery' }) });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrf } = (await login.json()) as { csrf: string };
-    const events = await openSse(`${agentSide.url}/api/agent/events`, { cookie });
+    const ana = await signIn(agentSide.url, 'ana@soporte.example', 'correct horse battery');
+    const events = await openSse(`${agentSide.url}/api/agent/events`, { cookie: ana.cookie });
     try {
       const c = await connect(customerSide.url, { locale: 'en' });
       await c.say({ t: 'text', text: 'I want to centralize my certificate on SII' });
@@ -55,14 +53,13 @@ describe.skipIf(!DATABASE_URL)('handoff across two server processes on PostgreSQ
       const ms = heard.at - asked;
       expect(ms).toBeLessThan(1_000);
 
-      const { queue } = (await (await fetch(`${agentSide.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; flow: string; status: string }> };
+      const { queue } = (await (await ana.get('/api/agent/queue')).json()) as { queue: Array<{ id: string; flow: string; status: string }> };
       expect(queue).toHaveLength(1);
       expect(queue[0]).toMatchObject({ flow: 'sii.centralize-certificate', status: 'queued' });
       const id = queue[0]?.id ?? '';
 
-      const post = (path: string, body: unknown) => fetch(`${agentSide.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      expect((await post(`/api/agent/conversations/${id}/claim`, {})).status).toBe(200);
-      expect((await post(`/api/agent/conversations/${id}/reply`, { text: 'Hi, I am looking at your case now.' })).status).toBe(200);
+      expect((await ana.post(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
+      expect((await ana.post(`/api/agent/conversations/${id}/reply`, { text: 'Hi, I am looking at your case now.' })).status).toBe(200);
       const push = await c.waitFor((m): m is Extract<ServerMessage, { t: 'push' }> => m.t === 'push' && m.messages.some((x) => x.type === 'agent'), 5_000);
       expect(push.messages.find((x) => x.type === 'agent')).toMatchObject({ text: 'Hi, I am looking at your case now.', name: 'Ana Rojas' });
       c.close();

@@ -126,7 +126,7 @@ describe('are agents in? Santiago', () => {
     // Monday 9 March 10:00 -03 = 13:00Z; 18:00 -03 = 21:00Z.
     expect(at(cl, '2026-03-09T13:00:00Z')).toEqual({ open: true, closesAt: '2026-03-09T21:00:00.000Z' });
     // 09:00 sharp is open; 18:00 sharp is closed (the window is 09:00 up to, not including, 18:00).
-    expect(at(cl, '2026-03-09T12:00:00Z').open).toBe(true);
+    expect(at(cl, '2026-03-09T12:00:00Z')).toEqual({ open: true, closesAt: '2026-03-09T21:00:00.000Z' });
     expect(at(cl, '2026-03-09T21:00:00Z')).toEqual({ open: false, reopensAt: '2026-03-10T12:00:00.000Z' });
     // 08:59:59 local: back at 09:00, one second later.
     expect(at(cl, '2026-03-09T11:59:59Z')).toEqual({ open: false, reopensAt: '2026-03-09T12:00:00.000Z' });

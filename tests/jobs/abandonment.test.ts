@@ -5,6 +5,7 @@ import { startAbandonment } from '../../src/jobs/abandonment.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { connect } from '../support/ws-client.ts';
+import { newConversation, stateAt } from '../store/support.ts';
 
 describe('abandonment', () => {
   let server: TestServer;
@@ -30,26 +31,35 @@ describe('abandonment', () => {
     const waiting = await connect(server.url, { locale: 'es' });
     await waiting.say({ t: 'text', text: 'quiero hablar con una persona' });
 
+    // A conversation that finished (thanks and goodbye) just as long ago.
+    const finished = newConversation({ at: Date.now() });
+    expect((await store.createConversation({ ...finished, state: { ...stateAt(finished.at), status: 'ended' } })).ok).toBe(true);
+
     const job = startAbandonment({ store, minutes: 30, now: () => Date.now() + 31 * 60_000, log: { info: () => {}, error: () => {} } });
-    expect(await job.run()).toBeGreaterThanOrEqual(1);
+    // Only the idle customer: the one waiting for a person and the finished one are left alone.
+    expect(await job.run()).toBe(1);
     const first = (await eventsOf(idle.token)).filter((e) => e.name === 'flow.abandoned');
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ flow: 'atv.revoke-key', step: 'portal', channel: 'webchat', locale: 'en', country: 'CR' });
     expect(Number(first[0]?.data.idleMs)).toBeGreaterThanOrEqual(31 * 60_000 - 5_000);
     expect((await eventsOf(waiting.token)).map((e) => e.name)).not.toContain('flow.abandoned');
+    expect(await store.sql.query(`SELECT 1 FROM events WHERE conversation_id = $1 AND name = 'flow.abandoned'`, [finished.id])).toEqual([]);
 
     // Idempotent: a second pass (another instance) marks nothing new.
-    await job.run();
+    expect(await job.run()).toBe(0);
     expect((await eventsOf(idle.token)).filter((e) => e.name === 'flow.abandoned')).toHaveLength(1);
 
     // They come back, and go quiet again: a second abandonment.
     await idle.say({ t: 'text', text: 'ATV' });
-    await job.run();
+    expect(await job.run()).toBe(1);
     expect((await eventsOf(idle.token)).filter((e) => e.name === 'flow.abandoned')).toHaveLength(2);
 
-    // Off: 0 minutes never marks.
+    // Off: 0 minutes never marks, though a conversation is there to mark (the job at 30 minutes does).
+    await idle.say({ t: 'text', text: 'ATV' });
     const off = startAbandonment({ store, minutes: 0, now: () => Date.now() + 10 * 24 * 3_600_000, log: { info: () => {}, error: () => {} } });
     expect(await off.run()).toBe(0);
+    expect((await eventsOf(idle.token)).filter((e) => e.name === 'flow.abandoned')).toHaveLength(2);
+    expect(await job.run()).toBe(1);
     await Promise.all([job.stop(), off.stop()]);
     idle.close();
     waiting.close();
@@ -61,7 +71,9 @@ describe('abandonment', () => {
     const events = await eventsOf(c.token);
     expect(events.length).toBeGreaterThan(3);
     expect(events.every((e) => e.channel === 'webchat' && e.locale === 'es')).toBe(true);
-    expect(events.filter((e) => e.flow === 'sii.centralize-certificate').every((e) => e.country === 'CL')).toBe(true);
+    const sii = events.filter((e) => e.flow === 'sii.centralize-certificate');
+    expect(sii.map((e) => e.name)).toContain('flow.entered');
+    expect(sii.every((e) => e.country === 'CL')).toBe(true);
     c.close();
   });
 });

@@ -64,6 +64,17 @@ export function driver(locale: Locale = 'es', options?: BotOptions): Driver {
   return d;
 }
 
+/** A Spanish conversation that revoked a key through TRIBU, said it was solved and rated it: ended. */
+export async function endedConversation(): Promise<Driver> {
+  const d = driver('es');
+  await d.send('revocar llave');
+  await d.press('TRIBU');
+  await d.press('Ahora no');
+  await d.press('Sí');
+  await d.press('4');
+  return d;
+}
+
 const holds = new WeakMap<Driver, ReturnType<ReturnType<typeof createFileHolds>['forConversation']>>();
 function holdsFor(d: Driver) {
   let h = holds.get(d);

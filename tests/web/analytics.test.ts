@@ -83,8 +83,9 @@ describe('analytics over HTTP', () => {
     const v = (await (await get('/api/analytics/procedures/atv.generate-key?lng=es&tz=UTC', manager)).json()) as { steps: Array<{ step: string; label: string; reached: number; stopped: number }> };
     expect(v.steps[0]).toMatchObject({ step: 'portal', reached: 1 });
     expect(v.steps[0]?.label.length).toBeGreaterThan(5);
+    // The English customer went quiet at the PIN step.
     const stop = v.steps.find((s) => s.stopped === 1);
-    expect(stop).toBeDefined();
+    expect(stop).toMatchObject({ step: 'pin', reached: 1, stopped: 1 });
     const list = (await (await get(`/api/analytics/procedures/atv.generate-key/steps/${stop?.step}/conversations?tz=UTC`, manager)).json()) as { conversations: Array<{ id: string; outcome: string; transcript: boolean; locale: string }> };
     expect(list.conversations).toHaveLength(1);
     expect(list.conversations[0]).toMatchObject({ outcome: 'open', transcript: true, locale: 'en' });

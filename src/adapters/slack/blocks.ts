@@ -20,7 +20,7 @@ export const VIEW = { secret: 'llavero.secret' } as const;
 export const PIN_INPUT = { block: 'pin', action: 'pin' } as const;
 
 /** Slack's limits (https://docs.slack.dev/reference/block-kit). Lengths are counted in UTF-16 units, never fewer than Slack counts. */
-const LIMITS = {
+export const LIMITS = {
   messageBlocks: 50,
   actionsElements: 25,
   sectionText: 3000,
@@ -67,7 +67,7 @@ export function escapeTyped(s: string): string {
 }
 
 /** Cut `s` to at most `max` UTF-16 units, ending in '…'; never splits a surrogate pair or an `&amp;`-style entity. */
-function cut(s: string, max: number): string {
+export function cut(s: string, max: number): string {
   if (s.length <= max) return s;
   let end = max - 1;
   const last = s.charCodeAt(end - 1);
@@ -155,18 +155,10 @@ function messagesOf(m: Exclude<Rendered, { type: 'text' }>, t: SlackT): SlackMes
     case 'handoff':
       return [{ text: fallback(`🙋 ${m.text}`), blocks: [section('handoff', `🙋 ${m.text}`)] }];
     case 'agent': {
-      // The agent's words and name are theirs, not ours: escaped strictly (see escapeTyped).
+      // The agent's words and name are theirs, not ours: escaped strictly (see escapeTyped); `md` then leaves those entities alone.
       const who = t('agent.from', { name: escapeTyped(m.name) });
-      const said = cut(escapeTyped(m.text), LIMITS.sectionText);
-      return [
-        {
-          text: cut(`${escapeMrkdwn(who)}: ${escapeTyped(m.text)}`, LIMITS.fallbackText),
-          blocks: [
-            { type: 'context', block_id: 'agent.from', elements: [{ type: 'mrkdwn', text: cut(`🧑‍💼 ${escapeMrkdwn(who)}`, LIMITS.contextText) }] },
-            { type: 'section', block_id: 'agent.text', text: { type: 'mrkdwn', text: said } },
-          ],
-        },
-      ];
+      const said = escapeTyped(m.text);
+      return [{ text: cut(`${escapeMrkdwn(who)}: ${said}`, LIMITS.fallbackText), blocks: [context('agent.from', `🧑‍💼 ${who}`), section('agent.text', said)] }];
     }
     case 'end':
       return [{ text: fallback(m.text), blocks: [section('end', m.text)] }];

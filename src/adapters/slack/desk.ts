@@ -23,13 +23,11 @@ import type { Translate } from '../../conversation/render.ts';
 import type { ConversationState } from '../../conversation/state.ts';
 import { FLOWS } from '../../flows/catalog.ts';
 import type { FlowId } from '../../flows/step.ts';
-import type { Channel, ConversationRecord, DeskCursor, DeskThread, StoredMessage, Store } from '../../store/port.ts';
+import { RESOLUTION_TAGS } from '../../handoff/resolution.ts';
+import type { ConversationRecord, DeskCursor, DeskThread, StoredMessage, Store } from '../../store/port.ts';
 import { createKeyedQueue } from '../channel.ts';
-import { escapeMrkdwn, escapeTyped } from './blocks.ts';
+import { cut, escapeMrkdwn, escapeTyped, LIMITS } from './blocks.ts';
 import { DESK_ACTION, type DeskAction, type DeskReply } from './inbound.ts';
-
-/** How an agent may close a conversation (the console's resolution tags: analytics counts them). */
-export const DESK_CLOSE_TAGS = ['solved', 'workaround', 'escalated', 'no-response', 'out-of-scope'] as const;
 
 export interface DeskOptions {
   /** The desk channel's id (C…); the app must be a member. */
@@ -70,13 +68,8 @@ export interface Desk {
 }
 
 const PENDING = 'pending:';
-export const isPending = (ts: string): boolean => ts.startsWith(PENDING);
-/** Slack's limits (blocks per message, characters per section and fallback text). */
-const MAX_BLOCKS = 50;
-const MAX_SECTION = 3000;
-const MAX_TEXT = 3000;
+const isPending = (ts: string): boolean => ts.startsWith(PENDING);
 
-const cut = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const withPerson = (s: ConversationState): boolean => s.status === 'active' && s.handoff !== undefined;
 const cursorOf = (r: DeskThread): DeskCursor => ({ ts: r.ts, mirroredSeq: r.mirroredSeq, handedOff: r.handedOff });
 
@@ -225,7 +218,7 @@ export function createDesk(opts: DeskOptions): Desk {
   function head(conv: ConversationRecord): { text: string; blocks: KnownBlock[] } {
     const s = conv.state;
     const h = s.handoff;
-    const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: cut(`*${escapeMrkdwn(label)}*\n${value}`, 2000) });
+    const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: cut(`*${escapeMrkdwn(label)}*\n${value}`, LIMITS.fieldText) });
     const fields = [
       field(dl('head.flow'), escapeMrkdwn(titleOf(s.flow.id))),
       field(dl('head.step'), escapeMrkdwn(stepOf(s))),
@@ -240,18 +233,18 @@ export function createDesk(opts: DeskOptions): Desk {
     ];
     const title = dl('head.title', { flow: titleOf(s.flow.id) });
     const blocks: KnownBlock[] = [
-      { type: 'header', block_id: 'desk.title', text: { type: 'plain_text', text: cut(title, 150), emoji: true } },
+      { type: 'header', block_id: 'desk.title', text: { type: 'plain_text', text: cut(title, LIMITS.headerText), emoji: true } },
       { type: 'section', block_id: 'desk.facts', fields },
     ];
     const failed = s.lastCheck?.failed ?? [];
     if (failed.length > 0) {
-      blocks.push({ type: 'section', block_id: 'desk.failed', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(dl('head.failed', { checks: failed.map((c) => `\`${c}\``).join(', ') })), MAX_SECTION) } });
+      blocks.push({ type: 'section', block_id: 'desk.failed', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(dl('head.failed', { checks: failed.map((c) => `\`${c}\``).join(', ') })), LIMITS.sectionText) } });
     }
     const how = [escapeMrkdwn(dl('head.how'))];
     if (withPerson(s)) blocks.push(controls(s));
     if (consoleUrl) how.push(`<${consoleUrl.replace(/\/?$/, '/')}#c=${encodeURIComponent(conv.id)}|${escapeMrkdwn(dl('head.open'))}>`);
     blocks.push({ type: 'context', block_id: 'desk.how', elements: how.map((text) => ({ type: 'mrkdwn' as const, text })) });
-    return { text: cut(`${title} · ${statusOf(s)}`, MAX_TEXT), blocks };
+    return { text: cut(`${title} · ${statusOf(s)}`, LIMITS.fallbackText), blocks };
   }
 
   /** What an agent can do from the desk: hand back to the assistant, put back in the queue, close with a tag. */
@@ -267,7 +260,7 @@ export function createDesk(opts: DeskOptions): Desk {
           type: 'static_select',
           action_id: DESK_ACTION.close,
           placeholder: { type: 'plain_text', text: dl('action.close'), emoji: true },
-          options: DESK_CLOSE_TAGS.map((tag) => ({ text: { type: 'plain_text' as const, text: dl(`tag.${tag}`), emoji: true }, value: tag })),
+          options: RESOLUTION_TAGS.map((tag) => ({ text: { type: 'plain_text' as const, text: dl(`tag.${tag}`), emoji: true }, value: tag })),
         },
       ],
     };
@@ -293,8 +286,7 @@ export function createDesk(opts: DeskOptions): Desk {
     }
     const cursor = cursorOf(pending);
     if (await store.updateDeskThread(conv.id, cursor, { ...cursor, ts })) return { ...pending, ts };
-    const posted = ts;
-    await client.chat.delete({ channel, ts: posted }).catch((err: unknown) => log.warn({ err, channel: 'slack', conversationId: conv.id }, 'duplicate desk thread not deleted'));
+    await client.chat.delete({ channel, ts }).catch((err: unknown) => log.warn({ err, channel: 'slack', conversationId: conv.id }, 'duplicate desk thread not deleted'));
     return undefined;
   }
 
@@ -342,14 +334,14 @@ export function createDesk(opts: DeskOptions): Desk {
   /** Post in a thread: sections of already-escaped mrkdwn, 50 to a message; `broadcast` also shows it in the channel. */
   const say = (threadTs: string, key: string, texts: string[], broadcast = false): Promise<void> =>
     threads.run(key, async () => {
-      for (let i = 0; i < texts.length; i += MAX_BLOCKS) {
-        const chunk = texts.slice(i, i + MAX_BLOCKS);
+      for (let i = 0; i < texts.length; i += LIMITS.messageBlocks) {
+        const chunk = texts.slice(i, i + LIMITS.messageBlocks);
         await client.chat.postMessage({
           channel,
           thread_ts: threadTs,
           reply_broadcast: broadcast,
-          text: cut(chunk.join('\n'), MAX_TEXT),
-          blocks: chunk.map((text, j) => ({ type: 'section', block_id: `desk.line.${j}`, text: { type: 'mrkdwn', text: cut(text, MAX_SECTION) } })),
+          text: cut(chunk.join('\n'), LIMITS.fallbackText),
+          blocks: chunk.map((text, j) => ({ type: 'section', block_id: `desk.line.${j}`, text: { type: 'mrkdwn', text: cut(text, LIMITS.sectionText) } })),
           unfurl_links: false,
           unfurl_media: false,
         });
@@ -490,13 +482,12 @@ export function createDesk(opts: DeskOptions): Desk {
     const row = await store.deskThreadAt(channel, threadTs);
     if (!row) return;
     const id = row.conversationId;
-    const slackChannel: Channel = 'slack';
-    if (!(await store.claimInbox({ channel: slackChannel, messageId, conversationId: id }))) return;
+    if (!(await store.claimInbox({ channel: 'slack', messageId, conversationId: id }))) return;
     let notes: string[];
     try {
       notes = await apply(id);
     } catch (err) {
-      await store.releaseInbox(slackChannel, messageId).catch(() => undefined);
+      await store.releaseInbox('slack', messageId).catch(() => undefined);
       throw err;
     }
     if (notes.length > 0) await say(threadTs, id, notes);
@@ -527,7 +518,7 @@ export function createDesk(opts: DeskOptions): Desk {
           outcome = await chat.staff(id, { type: 'transfer', agent });
           break;
         case 'close': {
-          const tag = DESK_CLOSE_TAGS.find((x) => x === a.tag);
+          const tag = RESOLUTION_TAGS.find((x) => x === a.tag);
           if (!tag) return [];
           outcome = (await claimIfQueued(id, agent)) ?? (await chat.staff(id, { type: 'close', agent, tag }));
           break;
@@ -544,6 +535,10 @@ export function createDesk(opts: DeskOptions): Desk {
   const swept = () => {
     sweep().catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'desk sweep failed'));
   };
+  async function idle(): Promise<void> {
+    while (active.size > 0) await Promise.all([...active.values()]);
+    await threads.idle();
+  }
 
   return {
     channel,
@@ -558,15 +553,11 @@ export function createDesk(opts: DeskOptions): Desk {
       timer = setInterval(swept, sweepIntervalMs);
       timer.unref();
     },
-    async idle() {
-      while (active.size > 0) await Promise.all([...active.values()]);
-      await threads.idle();
-    },
+    idle,
     async stop() {
       unsubscribe?.();
       if (timer) clearInterval(timer);
-      while (active.size > 0) await Promise.all([...active.values()]);
-      await threads.idle();
+      await idle();
     },
   };
 }

@@ -39,6 +39,10 @@ export interface SlackConfig {
   apiUrl?: string;
   /** The agents' desk: a channel (id) where each handed-off conversation gets a thread agents reply in. */
   handoffChannel?: string;
+  /** The desk's language (default Spanish). */
+  handoffLocale?: Locale;
+  /** The agent console's public address, linked from each desk thread. */
+  consoleUrl?: string;
 }
 
 export interface SlackOptions extends ChannelDeps {
@@ -173,7 +177,19 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
   const runTurn = createChannelTurns({ channel: 'slack', chat, outbox, log });
   if (config.handoffChannel && !notices) log.warn({ channel: 'slack' }, 'agents desk off: no notices to follow');
   const desk: Desk | undefined =
-    config.handoffChannel && notices ? createDesk({ channel: config.handoffChannel, client, chat, store, notices, t, log, now, ...opts.desk }) : undefined;
+    config.handoffChannel && notices ? createDesk({
+          channel: config.handoffChannel,
+          client,
+          chat,
+          store,
+          notices,
+          t,
+          log,
+          now,
+          ...(config.handoffLocale ? { locale: config.handoffLocale } : {}),
+          ...(config.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
+          ...opts.desk,
+        }) : undefined;
 
   async function localeOf(user: string): Promise<Locale> {
     try {

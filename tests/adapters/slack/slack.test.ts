@@ -11,6 +11,7 @@ import type { SqlStore } from '../../../src/store/sql-store.ts';
 import { startFakeSlack, type FakeSlack, type RecordedCall } from '../../support/fake-slack.ts';
 import { startServer, type TestServer } from '../../support/server.ts';
 import { postEvent, postInteraction, type SlackPostOptions } from '../../support/slack-signing.ts';
+import { signIn } from '../../support/staff.ts';
 
 const SIGNING_SECRET = 'llavero-test-signing-secret';
 const FIXTURES = new URL('../../../../shared/fixtures/public/', import.meta.url);
@@ -485,18 +486,13 @@ describe('Slack adapter', () => {
     expect(whileWaiting[0]?.text).toMatch(/Anotado/);
 
     // The agent signs in over HTTP and finds the conversation in the queue.
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana.slack@soporte.example', password }) });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrf } = (await login.json()) as { csrf: string };
-    const agentPost = (path: string, body: unknown = {}) =>
-      fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ana = await signIn(server.url, 'ana.slack@soporte.example', password);
     const rec = await store.findByChannelKey('slack', `T0LLAVERO:${w.channel}`);
-    const { queue } = (await (await fetch(`${server.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
+    const { queue } = (await (await ana.get('/api/agent/queue')).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
     expect(queue.find((q) => q.id === rec?.id)).toMatchObject({ channel: 'slack', status: 'queued' });
     const id = rec?.id as string;
 
-    expect((await agentPost(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
     await settle();
     expect(lastText(w, 1)).toMatch(/Hola, soy Ana Rojas/);
     // With the agent: the customer's words go to them, the bot stays quiet.
@@ -505,7 +501,7 @@ describe('Slack adapter', () => {
     expect(shown(w)).toHaveLength(beforeAgent);
 
     const text = 'Revise <b>esto</b> & escríbame si &amp; aparece: <!channel>';
-    expect((await agentPost(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
     await settle();
     const reply = shown(w).at(-1) as Shown;
     expect(reply.call.args.thread_ts).toBeUndefined();
@@ -516,7 +512,7 @@ describe('Slack adapter', () => {
 
     // Back to the bot, at the start of generating a new key: its first step, with buttons, on the DM.
     const beforeReturn = shown(w).length;
-    expect((await agentPost(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
     await settle();
     const back = shown(w).slice(beforeReturn);
     expect(back.map((m) => m.text).join('\n')).toMatch(/Ana Rojas le ha devuelto al asistente/);

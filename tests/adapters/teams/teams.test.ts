@@ -11,6 +11,7 @@ import { openStore } from '../../../src/store/open.ts';
 import type { SqlStore } from '../../../src/store/sql-store.ts';
 import { startFakeConnector, type FakeConnector, type SentActivity } from '../../support/fake-teams.ts';
 import { startServer, type TestServer } from '../../support/server.ts';
+import { signIn } from '../../support/staff.ts';
 import {
   fileActivity,
   membersAddedActivity,
@@ -269,18 +270,14 @@ describe('Teams adapter', () => {
     expect(whileWaiting).toHaveLength(1);
     expect(readable(whileWaiting[0]?.activity ?? {})).toMatch(/Anotado/);
 
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana.teams@soporte.example', password }) });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrf } = (await login.json()) as { csrf: string };
-    const agentPost = (path: string, body: unknown = {}) =>
-      fetch(`${server.url}${path}`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // The agent signs in over HTTP and finds the conversation in the queue.
+    const ana = await signIn(server.url, 'ana.teams@soporte.example', password);
     const rec = await store.findByChannelKey('teams', `${c.tenantId ?? '00000000-0000-4000-8000-00000000c0de'}:${c.conversationId}`);
-    const { queue } = (await (await fetch(`${server.url}/api/agent/queue`, { headers: { cookie } })).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
+    const { queue } = (await (await ana.get('/api/agent/queue')).json()) as { queue: Array<{ id: string; channel: string; status: string }> };
     expect(queue.find((q) => q.id === rec?.id)).toMatchObject({ channel: 'teams', status: 'queued' });
     const id = rec?.id as string;
 
-    expect((await agentPost(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/claim`)).status).toBe(200);
     await server.app.teams?.idle();
     expect(lastText(c, 1)).toMatch(/Hola, soy Ana Rojas/);
     const beforeAgent = shown(c).length;
@@ -288,7 +285,7 @@ describe('Teams adapter', () => {
     expect(shown(c)).toHaveLength(beforeAgent);
 
     const text = 'Revise **esto** y _aquello_ en <https://www.hacienda.go.cr> & avíseme.';
-    expect((await agentPost(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/reply`, { text })).status).toBe(200);
     await connector.waitForSent(c.conversationId, beforeAgent + 1, { type: 'message' });
     const reply = shown(c).at(-1)?.activity as Json;
     const card = ((reply.attachments as Json[])[0] as Json).content as Json;
@@ -300,7 +297,7 @@ describe('Teams adapter', () => {
 
     // Back to the bot, at the start of generating a new key: its first step as a card with buttons.
     const beforeReturn = shown(c).length;
-    expect((await agentPost(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
+    expect((await ana.post(`/api/agent/conversations/${id}/return`, { flow: 'atv.generate-key' })).status).toBe(200);
     await connector.waitForSent(c.conversationId, beforeReturn + 1, { type: 'message' });
     await server.app.teams?.idle();
     const back = shown(c).slice(beforeReturn);

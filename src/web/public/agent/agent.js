@@ -12,7 +12,7 @@
   const CHECK_RANK = { fail: 0, warn: 1, pass: 2, skip: 3 };
   const NARROW = window.matchMedia('(max-width: 799px)');
 
-  const { $, el, str, obj, idOf, own, toDate } = window.LlaveroStaff;
+  const { $, el, str, obj, arr, num, idOf, own, toDate } = window.LlaveroStaff;
 
   // ---- small helpers ---------------------------------------------------------------------------
   const cssSafe = (v) => str(v).replace(/[^a-zA-Z0-9_-]/g, '');
@@ -20,6 +20,14 @@
 
   /** A label and its control. */
   const field = (id, text, control) => el('div', { class: 'field' }, el('label', { for: id, text }), control);
+
+  /** A form's listeners: submitting it runs `fn` instead of loading a page. */
+  const onSubmit = (fn) => ({
+    submit: (ev) => {
+      ev.preventDefault();
+      fn();
+    },
+  });
 
   function fmtTime(v) {
     const d = toDate(v);
@@ -330,14 +338,13 @@
     const want = staff.lng;
     const r = await request('GET', `/api/agent/flows?lng=${want}`, undefined, { quiet: true });
     if (!r || !r.ok || want !== staff.lng || state.view !== 'console') return;
-    const list = Array.isArray(r.data.flows) ? r.data.flows : [];
-    state.flows = list
+    state.flows = arr(r.data.flows)
       .map(obj)
       .filter((f) => idOf(f.id))
       .map((f) => ({
         id: idOf(f.id),
         title: str(f.title) || idOf(f.id),
-        steps: (Array.isArray(f.steps) ? f.steps : [])
+        steps: arr(f.steps)
           .map(obj)
           .filter((s) => idOf(s.id))
           .map((s) => ({ id: idOf(s.id), label: str(s.label) || idOf(s.id) })),
@@ -353,8 +360,7 @@
   async function loadAgents() {
     const r = await request('GET', '/api/agent/agents', undefined, { quiet: true });
     if (!r || !r.ok || state.view !== 'console') return;
-    const list = Array.isArray(r.data.agents) ? r.data.agents : [];
-    state.agents = list
+    state.agents = arr(r.data.agents)
       .map(obj)
       .filter((a) => idOf(a.id))
       .map((a) => ({ id: idOf(a.id), name: str(a.name), email: str(a.email), role: str(a.role) }));
@@ -384,23 +390,20 @@
     }
     queueApplied = n;
     const received = Date.now();
-    if (typeof r.data.at === 'number' && Number.isFinite(r.data.at)) state.skewMs = r.data.at - received;
-    const list = Array.isArray(r.data.queue) ? r.data.queue : [];
-    state.queue = list
+    const at = num(r.data.at);
+    if (at !== null) state.skewMs = at - received;
+    state.queue = arr(r.data.queue)
       .map(obj)
       .filter((i) => idOf(i.id))
       .map((i) => {
-        const since = typeof i.since === 'number' ? i.since : NaN;
-        const base = typeof i.waitingSeconds === 'number' && Number.isFinite(i.waitingSeconds)
-          ? i.waitingSeconds
-          : Number.isFinite(since) ? (received + state.skewMs - since) / 1000 : 0;
+        const since = num(i.since);
+        const base = num(i.waitingSeconds) ?? (since !== null ? (received + state.skewMs - since) / 1000 : 0);
         return { ...i, id: idOf(i.id), status: i.status === 'assigned' ? 'assigned' : 'queued', _base: base, _received: received };
       });
-    const bot = Array.isArray(r.data.active) ? r.data.active : [];
-    state.active = bot
+    state.active = arr(r.data.active)
       .map(obj)
       .filter((i) => idOf(i.id))
-      .map((i) => ({ ...i, id: idOf(i.id), _base: typeof i.idleSeconds === 'number' && Number.isFinite(i.idleSeconds) ? i.idleSeconds : 0, _received: received }));
+      .map((i) => ({ ...i, id: idOf(i.id), _base: num(i.idleSeconds) ?? 0, _received: received }));
     renderQueue();
   }
 
@@ -462,55 +465,35 @@
     );
   }
 
-  function queueItem(item) {
+  /**
+   * One entry of the lists: a button that opens the conversation (its title, the ticking age after `ageWords` for
+   * screen readers, the step, channel and language, then `details`), and a claim button when `claimAs` says how it
+   * reads (`label`, `text`: keys; `primary`: the main action's look).
+   */
+  function listEntry(item, { classes, ageWords, details, claimAs }) {
     const id = item.id;
-    const mine = item.status === 'assigned' && isMe(item.agent);
     const open = id === state.openId;
     const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
-
-    const age = ageOf(item);
-    const meta = metaOf(item);
-
-    const badges = el('span', { class: 'q-badges' });
-    if (mine) badges.append(el('span', { class: 'badge badge-mine', text: t('queue.mine') }));
-    else if (item.status === 'assigned') {
-      const who = str(obj(item.agent).name);
-      badges.append(el('span', { class: 'badge', text: who ? t('queue.assignedTo', { name: who }) : t('queue.assigned') }));
-    }
-    const check = obj(item.lastCheck);
-    const verdict = normVerdict(check.verdict);
-    if (verdict) {
-      const failed = (Array.isArray(check.failed) ? check.failed : []).map((f) => checkName(f)).filter(Boolean);
-      const badge = el('span', { class: `badge verdict-${verdict}`, text: t('queue.check', { verdict: t(`verdict.${verdict}`) }) });
-      if (failed.length) badge.setAttribute('title', failed.join(', '));
-      badges.append(badge);
-      if (failed.length) badges.append(el('span', { class: 'sr-only', text: failed.join(', ') }));
-    }
-
-    const openBtn = el(
-      'button',
-      { type: 'button', class: 'q-open', 'aria-current': open ? 'true' : null, on: { click: () => openConversation(id) } },
-      el('span', { class: 'q-top' }, el('span', { class: 'q-title', text: title }), el('span', { class: 'sr-only', text: t('queue.waitingFor') }), age),
-      el('span', { class: 'q-step', text: stepLabel(item.flow, item.step) }),
-      meta,
-      el('span', { class: 'q-reason', text: label('reasons', item.reason) }),
-      str(item.email) ? el('span', { class: 'q-email' }, el('span', { class: 'q-label', text: t('queue.email') }), ' ', str(item.email)) : null,
-      badges.childElementCount ? badges : null,
+    const li = el(
+      'li',
+      { class: cls('q-item', ...classes, open && 'is-open'), 'data-id': id },
+      el(
+        'button',
+        { type: 'button', class: 'q-open', 'aria-current': open ? 'true' : null, on: { click: () => openConversation(id) } },
+        el('span', { class: 'q-top' }, el('span', { class: 'q-title', text: title }), el('span', { class: 'sr-only', text: t(ageWords) }), ageOf(item)),
+        el('span', { class: 'q-step', text: stepLabel(item.flow, item.step) }),
+        metaOf(item),
+        details,
+      ),
     );
-
-    const li = el('li', { class: cls('q-item', mine && 'is-mine', open && 'is-open', item.status === 'assigned' ? 'is-assigned' : 'is-waiting'), 'data-id': id }, openBtn);
-    li.addEventListener('click', (ev) => {
-      if (ev.target instanceof Element && ev.target.closest('button')) return;
-      openConversation(id);
-    });
-    if (item.status !== 'assigned') {
+    if (claimAs) {
       li.append(
         el('button', {
           type: 'button',
-          class: 'btn btn-primary btn-small q-claim',
+          class: cls('btn', claimAs.primary && 'btn-primary', 'btn-small q-claim'),
           'data-action': 'claim',
-          'aria-label': t('queue.takeLabel', { title }),
-          text: t('claim.button'),
+          'aria-label': t(claimAs.label, { title }),
+          text: t(claimAs.text),
           disabled: state.busy.has(`conv:${id}`),
           on: { click: () => claim(id) },
         }),
@@ -519,41 +502,59 @@
     return li;
   }
 
+  const badgeBox = (badges) => (badges.length ? el('span', { class: 'q-badges' }, badges) : null);
+
+  function queueItem(item) {
+    const id = item.id;
+    const assigned = item.status === 'assigned';
+    const mine = assigned && isMe(item.agent);
+
+    const badges = [];
+    if (mine) badges.push(el('span', { class: 'badge badge-mine', text: t('queue.mine') }));
+    else if (assigned) {
+      const who = str(obj(item.agent).name);
+      badges.push(el('span', { class: 'badge', text: who ? t('queue.assignedTo', { name: who }) : t('queue.assigned') }));
+    }
+    const check = obj(item.lastCheck);
+    const verdict = normVerdict(check.verdict);
+    if (verdict) {
+      const failed = arr(check.failed).map((f) => checkName(f)).filter(Boolean).join(', ');
+      badges.push(el('span', { class: `badge verdict-${verdict}`, title: failed || null, text: t('queue.check', { verdict: t(`verdict.${verdict}`) }) }));
+      if (failed) badges.push(el('span', { class: 'sr-only', text: failed }));
+    }
+
+    const li = listEntry(item, {
+      classes: [mine && 'is-mine', assigned ? 'is-assigned' : 'is-waiting'],
+      ageWords: 'queue.waitingFor',
+      details: [
+        el('span', { class: 'q-reason', text: label('reasons', item.reason) }),
+        str(item.email) ? el('span', { class: 'q-email' }, el('span', { class: 'q-label', text: t('queue.email') }), ' ', str(item.email)) : null,
+        badgeBox(badges),
+      ],
+      claimAs: assigned ? null : { primary: true, label: 'queue.takeLabel', text: 'claim.button' },
+    });
+    li.addEventListener('click', (ev) => {
+      if (ev.target instanceof Element && ev.target.closest('button')) return;
+      openConversation(id);
+    });
+    return li;
+  }
+
   /** A conversation with the bot: where it is, how long since the customer's last message, what went wrong so far. */
   function botItem(item) {
-    const id = item.id;
-    const open = id === state.openId;
-    const title = str(item.flowTitle) || flowTitle(item.flow) || t('conversation.untitled');
-    const age = ageOf(item);
-    const meta = metaOf(item);
-    const badges = el('span', { class: 'q-badges' });
-    const failures = typeof item.failures === 'number' ? item.failures : 0;
-    const wrongPins = typeof item.secretFailures === 'number' ? item.secretFailures : 0;
-    if (failures > 0) badges.append(el('span', { class: 'badge verdict-warning', text: t('queue.failures', { count: failures }) }));
-    if (wrongPins > 0) badges.append(el('span', { class: 'badge verdict-fail', text: t('queue.wrongPins', { count: wrongPins }) }));
+    const badges = [];
+    const failures = num(item.failures) ?? 0;
+    const wrongPins = num(item.secretFailures) ?? 0;
+    if (failures > 0) badges.push(el('span', { class: 'badge verdict-warn', text: t('queue.failures', { count: failures }) }));
+    if (wrongPins > 0) badges.push(el('span', { class: 'badge verdict-fail', text: t('queue.wrongPins', { count: wrongPins }) }));
     const verdict = normVerdict(obj(item.lastCheck).verdict);
-    if (verdict) badges.append(el('span', { class: `badge verdict-${verdict}`, text: t('queue.check', { verdict: t(`verdict.${verdict}`) }) }));
-    const openBtn = el(
-      'button',
-      { type: 'button', class: 'q-open', 'aria-current': open ? 'true' : null, on: { click: () => openConversation(id) } },
-      el('span', { class: 'q-top' }, el('span', { class: 'q-title', text: title }), el('span', { class: 'sr-only', text: t('queue.idleFor') }), age),
-      el('span', { class: 'q-step', text: stepLabel(item.flow, item.step) }),
-      meta,
-      badges.childElementCount ? badges : null,
-    );
-    const li = el('li', { class: cls('q-item', 'is-bot', open && 'is-open'), 'data-id': id }, openBtn);
-    li.append(
-      el('button', {
-        type: 'button',
-        class: 'btn btn-small q-claim',
-        'data-action': 'claim',
-        'aria-label': t('queue.stepInLabel', { title }),
-        text: t('claim.stepIn'),
-        disabled: state.busy.has(`conv:${id}`),
-        on: { click: () => claim(id) },
-      }),
-    );
-    return li;
+    if (verdict) badges.push(el('span', { class: `badge verdict-${verdict}`, text: t('queue.check', { verdict: t(`verdict.${verdict}`) }) }));
+    return listEntry(item, {
+      classes: ['is-bot'],
+      ageWords: 'queue.idleFor',
+      details: [badgeBox(badges)],
+      claimAs: { primary: false, label: 'queue.stepInLabel', text: 'claim.stepIn' },
+    });
   }
 
   function markOpen() {
@@ -690,7 +691,7 @@
     p.replySend = el('button', { id: 'reply-send', type: 'submit', class: 'btn btn-primary', text: t('reply.send') });
     const replyForm = el(
       'form',
-      { class: 'composer', on: { submit: (ev) => { ev.preventDefault(); sendReply(); } } },
+      { class: 'composer', on: onSubmit(sendReply) },
       el('label', { for: 'reply-text', class: 'field-label', text: t('reply.label') }),
       p.replyText,
       el('div', { class: 'composer-row' }, el('span', { id: 'reply-keys', class: 'muted small', text: t('reply.keys') }), p.replyCount, p.replySend),
@@ -698,37 +699,27 @@
 
     p.report = el('section', { id: 'report', class: 'side-block report', 'aria-labelledby': 'report-title' });
 
+    /** One of the side's action forms: its heading (`<name>.title`, #<name>-title), then its fields and button. */
+    const actionForm = (name, submit, ...children) =>
+      el(
+        'form',
+        { class: 'side-block action-form', 'aria-labelledby': `${name}-title`, on: onSubmit(submit) },
+        el('h3', { id: `${name}-title`, class: 'side-title', text: t(`${name}.title`) }),
+        ...children,
+      );
+
     p.returnFlow = el('select', { id: 'return-flow', on: { change: () => { fillReturnSteps(''); updateActions(); } } });
     p.returnStep = el('select', { id: 'return-step' });
     p.returnSubmit = el('button', { id: 'return-submit', type: 'submit', class: 'btn', text: t('return.submit') });
-    const returnForm = el(
-      'form',
-      { class: 'side-block action-form', 'aria-labelledby': 'return-title', on: { submit: (ev) => { ev.preventDefault(); sendBack(); } } },
-      el('h3', { id: 'return-title', class: 'side-title', text: t('return.title') }),
-      field('return-flow', t('return.flow'), p.returnFlow),
-      field('return-step', t('return.step'), p.returnStep),
-      p.returnSubmit,
-    );
+    const returnForm = actionForm('return', sendBack, field('return-flow', t('return.flow'), p.returnFlow), field('return-step', t('return.step'), p.returnStep), p.returnSubmit);
 
     p.transferTo = el('select', { id: 'transfer-to' });
     p.transferSubmit = el('button', { id: 'transfer-submit', type: 'submit', class: 'btn', text: t('transfer.submit') });
-    const transferForm = el(
-      'form',
-      { class: 'side-block action-form', 'aria-labelledby': 'transfer-title', on: { submit: (ev) => { ev.preventDefault(); transfer(); } } },
-      el('h3', { id: 'transfer-title', class: 'side-title', text: t('transfer.title') }),
-      field('transfer-to', t('transfer.to'), p.transferTo),
-      p.transferSubmit,
-    );
+    const transferForm = actionForm('transfer', transfer, field('transfer-to', t('transfer.to'), p.transferTo), p.transferSubmit);
 
     p.closeTag = el('select', { id: 'close-tag' });
     p.closeSubmit = el('button', { id: 'close-submit', type: 'submit', class: 'btn btn-danger', text: t('close.submit') });
-    const closeForm = el(
-      'form',
-      { class: 'side-block action-form', 'aria-labelledby': 'close-title', on: { submit: (ev) => { ev.preventDefault(); closeWithTag(); } } },
-      el('h3', { id: 'close-title', class: 'side-title', text: t('close.title') }),
-      field('close-tag', t('close.tag'), p.closeTag),
-      p.closeSubmit,
-    );
+    const closeForm = actionForm('close', closeWithTag, field('close-tag', t('close.tag'), p.closeTag), p.closeSubmit);
 
     root.removeAttribute('aria-label');
     root.setAttribute('aria-labelledby', 'conv-title');
@@ -918,7 +909,7 @@
     fact('report.environment', label('environments', r.environment));
     if (facts.childElementCount) parts.push(facts);
 
-    const checks = (Array.isArray(r.checks) ? r.checks : []).map(obj).filter((c) => str(c.message) || str(c.id));
+    const checks = arr(r.checks).map(obj).filter((c) => str(c.message) || str(c.id));
     if (checks.length) {
       const rank = (s) => (own(CHECK_RANK, s) ? CHECK_RANK[s] : 4);
       const sorted = checks.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c.status) - rank(b.c.status) || a.i - b.i).map((x) => x.c);
@@ -950,7 +941,7 @@
   /** Appends the lines not shown yet; redraws everything when the known lines changed. True when redrawn. */
   function renderTranscript(transcript) {
     const box = pane.transcript;
-    const lines = (Array.isArray(transcript) ? transcript : []).map(obj);
+    const lines = arr(transcript).map(obj);
     const keys = lines.map(lineKey);
     const prefix = pane.seqs.length <= keys.length && pane.seqs.every((k, i) => k === keys[i]);
     if (!prefix) {

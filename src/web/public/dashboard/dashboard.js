@@ -17,7 +17,6 @@
   const VERDICTS = ['ok', 'warning', 'fail'];
   const OUTCOMES = ['abandoned', 'handoff', 'open'];
   const DEFAULT_DAYS = 30;
-  const MAX_FILL_DAYS = 400;
   /** The longest period the API reads at once (days between `from` and `to`). */
   const MAX_RANGE_DAYS = 400;
   const DROPOFF_LIMIT = 50;
@@ -39,10 +38,7 @@
   };
 
   // ---- small helpers ---------------------------------------------------------------------------
-  const { $, el, str, obj, idOf, toDate } = window.LlaveroStaff;
-  const arr = (v) => (Array.isArray(v) ? v : []);
-  /** A finite number, or null (absent, null, NaN, not a number). */
-  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const { $, el, str, obj, arr, num, idOf, toDate } = window.LlaveroStaff;
   const count = (v) => {
     const n = num(v);
     return n === null ? 0 : Math.max(0, n);
@@ -505,7 +501,7 @@
     fillProcedureSelect();
     updateTitle();
 
-    const fkey = `${filterQuery()}`;
+    const fkey = filterQuery();
     if (loaded.overview !== fkey) void loadOverview(fkey);
 
     const inProcedure = !!state.flow;
@@ -513,14 +509,13 @@
     $('procedure-view').hidden = !inProcedure;
     $('back-overview').hidden = !inProcedure;
 
+    if (flowChanged) clearProcedure();
     if (!inProcedure) {
       resizeCharts(['series', 'checks', 'csat']);
-      if (flowChanged) clearProcedure();
       focusPending('overview-title');
       return;
     }
 
-    if (flowChanged) clearProcedure();
     $('procedure-title').textContent = titleOf(state.flow);
     resizeCharts(['funnel']);
     const pkey = `${state.flow}|${fkey}`;
@@ -581,11 +576,7 @@
 
   /** `moveFocus` false for the select: arrowing through its options must not take the keyboard away. */
   function openProcedure(flow, moveFocus = true) {
-    if (!flow) {
-      go({ ...currentRoute(), flow: '', step: '', conv: '' }, { focus: moveFocus ? 'overview-title' : '' });
-      return;
-    }
-    go({ ...currentRoute(), flow, step: '', conv: '' }, { focus: moveFocus ? 'procedure-title' : '' });
+    go({ ...currentRoute(), flow, step: '', conv: '' }, { focus: moveFocus ? (flow ? 'procedure-title' : 'overview-title') : '' });
   }
 
   function openStep(step) {
@@ -867,7 +858,7 @@
       kpi('kpi.completionRate', fmtPct(totals.completionRate), t('kpi.completed', { n: plain(fmtInt(totals.completed)) })),
       kpi('kpi.handoffRate', fmtPct(totals.handoffRate), t('kpi.handoffs', { n: plain(fmtInt(totals.handoffs)) })),
       kpi('kpi.abandonmentRate', fmtPct(totals.abandonmentRate), t('kpi.abandoned', { n: plain(fmtInt(totals.abandoned)) })),
-      kpi('kpi.csat', csatAverage(csat.average), t('kpi.ratings', { n: plain(fmtInt(count(csat.count))) })),
+      kpi('kpi.csat', fmtDecimal(csat.average), t('kpi.ratings', { n: plain(fmtInt(count(csat.count))) })),
     );
 
     renderSeries(arr(d.series));
@@ -877,24 +868,9 @@
     renderHandoff(obj(d.handoff));
   }
 
-  const csatAverage = (v) => fmtDecimal(v);
-
-  /** One entry per day from `from` to `to` (days without activity count zero), when the range is reasonable. */
-  function fillDays(series) {
-    const byDay = new Map();
-    for (const s of series.map(obj)) {
-      const day = str(s.day).slice(0, 10);
-      if (validDay(day)) byDay.set(day, s);
-    }
-    const { from, to } = state.filters;
-    const days = [];
-    for (let day = from, i = 0; day <= to && i < MAX_FILL_DAYS; day = addDays(day, 1), i += 1) days.push(day);
-    if (days.length >= MAX_FILL_DAYS) return [...byDay.keys()].sort().map((day) => ({ day, ...byDay.get(day) }));
-    return days.map((day) => ({ ...(byDay.get(day) || {}), day }));
-  }
-
   function renderSeries(series) {
-    const rows = fillDays(series);
+    // The server sends every day of the period, those without activity as zeros.
+    const rows = series.map(obj).filter((r) => validDay(r.day));
     const keys = ['conversations', 'completed', 'handoffs', 'abandoned'];
     const any = rows.some((r) => keys.some((k) => count(r[k]) > 0));
     const range = fmtDayRange(state.filters.from, state.filters.to);
@@ -1069,7 +1045,7 @@
 
   function renderCsat(csat) {
     const n = count(csat.count);
-    const avg = csatAverage(csat.average);
+    const avg = fmtDecimal(csat.average);
     $('csat-average').replaceChildren(
       el('span', { class: 'big-figure' }, val(avg)),
       el('span', { class: 'muted', text: t('kpi.ratings', { n: plain(fmtInt(n)) }) }),
@@ -1169,7 +1145,6 @@
       const rate = fmtPct(s.dropOffRate);
       return rate === null ? plain(fmtInt(count(s.reached))) : t('funnel.barText', { reached: plain(fmtInt(count(s.reached))), rate });
     };
-    const selected = steps.findIndex((s) => s.step === state.step);
     drawChart(
       'funnel',
       'chart-funnel',
@@ -1180,7 +1155,7 @@
             dataset: {
               label: t('funnel.reached'),
               data: steps.map((s) => count(s.reached)),
-              backgroundColor: steps.map((_, i) => (i === selected ? COLORS.funnelSelected : COLORS.funnel)),
+              backgroundColor: funnelColors(steps),
               maxBarThickness: 28,
             },
             texts: steps.map(dropText),
@@ -1239,13 +1214,14 @@
     }
   }
 
+  /** The funnel's bars, the open step's highlighted. */
+  const funnelColors = (steps) => steps.map((s) => (s.step === state.step ? COLORS.funnelSelected : COLORS.funnel));
+
   function markSelectedStep() {
     markSelected('steps', 'data-step', state.step);
     const c = charts.funnel;
     if (c) {
-      const steps = procedureSteps();
-      const selected = steps.findIndex((s) => s.step === state.step);
-      c.data.datasets[0].backgroundColor = steps.map((_, i) => (i === selected ? COLORS.funnelSelected : COLORS.funnel));
+      c.data.datasets[0].backgroundColor = funnelColors(procedureSteps());
       c.update('none');
     }
   }
@@ -1265,7 +1241,7 @@
     const rows = list.map((c) => {
       const id = idOf(c.id);
       const when = fmtMoment(c.lastAt);
-      const outcome = pick(c.outcome, OUTCOMES, str(c.outcome));
+      const outcome = str(c.outcome);
       const kept = c.transcript !== false;
       const d = toDate(c.lastAt);
       const open = () => openConversation(id);

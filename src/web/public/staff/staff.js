@@ -9,6 +9,8 @@
 //     str(v)                         a string, or a finite number as text; '' for anything else
 //     idOf(v)                        the same as str(v), for ids (a string or a finite number)
 //     obj(v)                         a plain object (not an array); {} for anything else
+//     arr(v)                         an array; [] for anything else
+//     num(v)                         a finite number, or null for anything else
 //     own(o, k)                      o has its own property k
 //     toDate(v)                      a Date from a timestamp (number or digits) or a date string, or null
 //
@@ -56,6 +58,8 @@
   const $ = (id) => document.getElementById(id);
   const str = (v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
   const obj = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {});
+  const arr = (v) => (Array.isArray(v) ? v : []);
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const idOf = str;
   const own = (o, k) => o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -375,7 +379,7 @@
       const author = AUTHORS.includes(line.author) ? line.author : line.direction === 'in' ? 'customer' : 'bot';
       const who = author === 'agent' ? str(line.agentName) || t('transcript.agent') : t(`transcript.${author}`);
       const at = toDate(line.at);
-      const options = (Array.isArray(line.options) ? line.options : []).map(str).filter(Boolean);
+      const options = arr(line.options).map(str).filter(Boolean);
       return el(
         'div',
         { class: `line ${author}` },
@@ -447,5 +451,5 @@
     });
   }
 
-  window.LlaveroStaff = Object.freeze({ $, el, str, obj, idOf, own, toDate, create });
+  window.LlaveroStaff = Object.freeze({ $, el, str, obj, arr, num, idOf, own, toDate, create });
 })();
