@@ -7,7 +7,7 @@ import { inspect } from '../src/certs/inspect.ts';
 import { createCertificateChecker } from '../src/certs/pool.ts';
 import { median } from './support.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../tests/fixtures/public/', import.meta.url);
 const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, FIXTURES)));
 
 const RUNS = 30;
