@@ -5,7 +5,7 @@ import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import { identityOf, parseCedula, parseRut } from '../../src/certs/identity.ts';
 
-const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 const fixture = (path: string): Buffer => readFileSync(new URL(path, FIXTURES));
 const cert = (name: string): X509Certificate => new X509Certificate(fixture(`cl-sii-certs/${name}`));
 

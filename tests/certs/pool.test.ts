@@ -7,7 +7,7 @@ import { inspect } from '../../src/certs/inspect.ts';
 import { createCertificateChecker } from '../../src/certs/pool.ts';
 import type { CertificateChecker } from '../../src/certs/pool.ts';
 
-const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, FIXTURES)));
 
 const HACIENDA = 'cr-hacienda/johann04-sandbox-cpf-0205860860.p12';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
-export const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
+export const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 export const fixture = (path: string): Buffer => readFileSync(new URL(path, FIXTURES));
 
 export const DAY = 86_400_000;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const HACIENDA = fileURLToPath(new URL('../../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
+const HACIENDA = fileURLToPath(new URL('../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
 
 interface Run {
   code: number | null;

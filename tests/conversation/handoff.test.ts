@@ -317,7 +317,7 @@ describe('outside business hours', () => {
 });
 
 // The real certificate check, with a public fixture (as in verify.test.ts).
-const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 const SANDBOX_NAME = 'johann04-sandbox-cpf-0205860860.p12';
 const SANDBOX = new Uint8Array(readFileSync(new URL(`cr-hacienda/${SANDBOX_NAME}`, FIXTURES)));
 const checker = createCertificateChecker({ size: 1 });

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCertificateChecker } from '../../src/certs/pool.ts';
 import { driver, type Driver } from '../support/bot.ts';
 
-const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 const SANDBOX_NAME = 'johann04-sandbox-cpf-0205860860.p12';
 const SANDBOX = new Uint8Array(readFileSync(new URL(`cr-hacienda/${SANDBOX_NAME}`, FIXTURES)));
 const CORPUS_AES = new Uint8Array(readFileSync(new URL('pkcs12-corpus/pbes2-aes256-hmacsha1.p12', FIXTURES)));

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) console.warn('\n*** SKIPPED: production start path on PostgreSQL — set DATABASE_URL (.ci/run does) ***\n');
 
-const SANDBOX = readFileSync(new URL('../../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
+const SANDBOX = readFileSync(new URL('../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
 
 /** Runs the server command with this environment and returns its exit code and output. */
 function runMain(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {

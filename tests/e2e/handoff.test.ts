@@ -9,7 +9,7 @@ import type { SqlStore } from '../../src/store/sql-store.ts';
 import { hasChromium, launch } from '../support/browser.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
-const CORPUS_P12 = fileURLToPath(new URL('../../fixtures/public/pkcs12-corpus/pbes2-aes256-hmacsha1.p12', import.meta.url));
+const CORPUS_P12 = fileURLToPath(new URL('../fixtures/public/pkcs12-corpus/pbes2-aes256-hmacsha1.p12', import.meta.url));
 const P12_PASSWORD = 'Red Hat Enterprise Linux 7.4';
 
 describe.skipIf(!hasChromium)('handoff in chromium: a customer and an agent', () => {

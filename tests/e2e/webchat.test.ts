@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launch } from '../support/browser.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
-const CORPUS_P12 = fileURLToPath(new URL('../../fixtures/public/pkcs12-corpus/pbes2-aes256-hmacsha1.p12', import.meta.url));
+const CORPUS_P12 = fileURLToPath(new URL('../fixtures/public/pkcs12-corpus/pbes2-aes256-hmacsha1.p12', import.meta.url));
 
 describe.skipIf(!hasChromium)('web chat in chromium', () => {
   let server: TestServer;

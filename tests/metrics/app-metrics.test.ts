@@ -7,7 +7,7 @@ import { startServer, type TestServer } from '../support/server.ts';
 import { postEvent } from '../support/slack-signing.ts';
 import { connect } from '../support/ws-client.ts';
 
-const SANDBOX = readFileSync(new URL('../../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
+const SANDBOX = readFileSync(new URL('../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
 
 describe('metrics and readiness of a running server', () => {
   let server: TestServer;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SANDBOX = fileURLToPath(new URL('../../../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
+const SANDBOX = fileURLToPath(new URL('../../fixtures/public/cr-hacienda/johann04-sandbox-cpf-0205860860.p12', import.meta.url));
 
 interface Line {
   type: string;

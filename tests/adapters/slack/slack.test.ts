@@ -14,7 +14,7 @@ import { postEvent, postInteraction, type SlackPostOptions } from '../../support
 import { signIn } from '../../support/staff.ts';
 
 const SIGNING_SECRET = 'llavero-test-signing-secret';
-const FIXTURES = new URL('../../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
 const SANDBOX_NAME = 'johann04-sandbox-cpf-0205860860.p12';
 const SANDBOX = new Uint8Array(readFileSync(new URL(`cr-hacienda/${SANDBOX_NAME}`, FIXTURES)));
 const CORPUS_AES = new Uint8Array(readFileSync(new URL('pkcs12-corpus/pbes2-aes256-hmacsha1.p12', FIXTURES)));

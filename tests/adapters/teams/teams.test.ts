@@ -24,7 +24,7 @@ import {
   type TeamsChat,
 } from '../../support/teams-activities.ts';
 
-const FIXTURES = new URL('../../../fixtures/public/', import.meta.url);
+const FIXTURES = new URL('../../fixtures/public/', import.meta.url);
 const SANDBOX_NAME = 'johann04-sandbox-cpf-0205860860.p12';
 const SANDBOX = new Uint8Array(readFileSync(new URL(`cr-hacienda/${SANDBOX_NAME}`, FIXTURES)));
 
