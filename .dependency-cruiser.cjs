@@ -3,11 +3,11 @@ module.exports = {
   forbidden: [
     {
       name: 'core-is-pure',
-      comment: 'flows/ and conversation/ do no I/O: no node built-ins, no store, adapters or web.',
+      comment: 'flows/, conversation/ and understanding/ do no I/O: no node built-ins, no store, adapters or web.',
       severity: 'error',
-      from: { path: '^src/(flows|conversation)/' },
+      from: { path: '^src/(flows|conversation|understanding)/' },
       to: {
-        pathNot: '^src/(flows|conversation)/|^locales/',
+        pathNot: '^src/(flows|conversation|understanding)/|^locales/',
         dependencyTypesNot: ['type-only'],
         path: '^src/(store|adapters|web|cli|handoff|analytics)/|^src/(app|main)\\.ts$',
       },
@@ -15,7 +15,7 @@ module.exports = {
     {
       name: 'core-no-node-io',
       severity: 'error',
-      from: { path: '^src/(flows|conversation)/' },
+      from: { path: '^src/(flows|conversation|understanding)/' },
       to: { dependencyTypes: ['core'] },
     },
     {

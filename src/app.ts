@@ -9,7 +9,7 @@ import { webchat, type Connections } from './adapters/webchat/routes.ts';
 import { randomUUID } from 'node:crypto';
 import type { Accounts } from './accounts/accounts.ts';
 import type { Bot } from './bot.ts';
-import { createChatService, type ChatService } from './chat/service.ts';
+import { createChatService, hashToken, type ChatService } from './chat/service.ts';
 import { availabilityOf } from './handoff/availability.ts';
 import { createNoticeHub, type NoticeHub } from './chat/notices.ts';
 import type { OutboxWorker } from './chat/outbox.ts';
@@ -78,6 +78,16 @@ export async function buildApp({ config, store, bot, resources, accounts, sql, n
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
+  // One place for what a failed request shows: a client's mistake (4xx) keeps Fastify's coded answer;
+  // anything else is logged with the request id and counted, and the body says only `internal` (and
+  // the id to quote), never a database's or a library's text.
+  server.setErrorHandler((err: { statusCode?: number; code?: string; message?: string }, req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status < 500) return reply.code(status).send(err);
+    req.log.error({ err, url: req.url, route: req.routeOptions.url }, 'request failed');
+    metrics.httpError(req.routeOptions.url ?? 'unknown');
+    return reply.code(500).send({ code: 'internal', requestId: req.id });
+  });
   await server.register(helmet, {
     contentSecurityPolicy: {
       directives: {
@@ -126,6 +136,11 @@ export async function buildApp({ config, store, bot, resources, accounts, sql, n
     availability: availabilityOf(config.agentHours),
     deliver: (channel, id, conversationId, payload) => outboxes.get(channel)?.deliver(id, conversationId, payload),
     onNoticeError: (err) => server.log.warn({ err }, 'notice not sent'),
+    onOutlookError: (err) => server.log.warn({ err }, 'queue outlook not read: customer queued without a place'),
+    onTurnError: ({ conversationId, channel, code, ref, err }) => {
+      server.log.error({ err, conversationId, channel, code, ref }, 'turn failed');
+      metrics.turnError(channel);
+    },
     onTurn: (t) => {
       metrics.turn(t.channel, t.flow, t.ms / 1000);
       for (const e of t.events) {
@@ -145,6 +160,8 @@ export async function buildApp({ config, store, bot, resources, accounts, sql, n
     notices,
     messageBurst: config.chatBurst,
     messagesPerSecond: config.chatPerSecond,
+    newConversationsPerMinute: config.newConversationsPerMinute,
+    tokenKnown: async (token) => (await store.findByToken(hashToken(token))) !== undefined,
   });
 
   let slackAdapter: SlackAdapter | undefined;
@@ -179,7 +196,7 @@ export async function buildApp({ config, store, bot, resources, accounts, sql, n
   server.get('/readyz', { config: { rateLimit: false } }, async (_req, reply) => {
     const reasons: string[] = [];
     if (closing) reasons.push('shutting down');
-    const health = await store.health().catch(() => ({ reachable: false, pendingMigrations: -1 }));
+    const health = await store.health({ timeoutMs: config.readyTimeoutMs }).catch(() => ({ reachable: false, pendingMigrations: -1 }));
     if (!health.reachable) reasons.push('store unreachable');
     else if (health.pendingMigrations > 0) reasons.push(`${health.pendingMigrations} migration(s) not applied`);
     const body = {

@@ -43,6 +43,8 @@ export interface Config {
   /** Web chat messages per conversation: burst, then per second. */
   chatBurst: number;
   chatPerSecond: number;
+  /** New web chat conversations per client address per minute (a resumed one does not count); 0: no limit. */
+  newConversationsPerMinute: number;
   logLevel: string;
   /** Transcripts (and the conversations they belong to) older than this many days are deleted; 0 keeps them. */
   retentionDays: number;
@@ -50,6 +52,29 @@ export interface Config {
   abandonAfterMinutes: number;
   /** On SIGTERM: how long turns in flight get to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** /readyz answers 503 when the store has not answered within this long. */
+  readyTimeoutMs: number;
+  /** PostgreSQL: a statement with no answer after this long fails and its turn is retried or refused (0: no limit). */
+  databaseQueryTimeoutMs: number;
+  /** PostgreSQL: getting a connection fails after this long. */
+  databaseConnectTimeoutMs: number;
+  /** Certificate checks: the worker pool and its limits (see `CertificateCheckerOptions`). */
+  certs: {
+    /** Worker threads; 0: min(4, max(2, cores − 1)). */
+    workers: number;
+    /** A check's hard limit, waiting included. */
+    timeoutMs: number;
+    /** Ordinary checks that may wait; more are refused. */
+    queue: number;
+    /** Costly checks that may wait; more are refused. */
+    costlyQueue: number;
+    /** Estimated CPU ms above which a check is costly (its own queue, never the last worker). */
+    cheapMs: number;
+    /** Estimated CPU ms above which a check is refused before it starts. */
+    maxCpuMs: number;
+    /** CPU ms one conversation may spend on checks in 10 minutes. */
+    conversationBudgetMs: number;
+  };
   /**
    * Which proxies to believe about the client's address (X-Forwarded-For), for rate limits and
    * logs: false (none: direct exposure), a hop count (1 behind one load balancer), or addresses.
@@ -103,10 +128,21 @@ const Env = z
     RATE_LIMIT_PER_MINUTE: int(300, 1, 10_000_000),
     CHAT_BURST: int(20, 1, 1_000_000),
     CHAT_PER_SECOND: int(2, 1, 1_000_000),
+    NEW_CONVERSATIONS_PER_MINUTE: int(20, 0, 10_000_000),
     LOG_LEVEL: opt(z.enum(LOG_LEVELS, { errorMap: () => ({ message: `expected one of ${LOG_LEVELS.join(', ')}` }) })),
     RETENTION_DAYS: int(365, 0, 36_500),
     ABANDON_AFTER_MINUTES: int(30, 0, 7 * 24 * 60),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    READY_TIMEOUT_MS: int(1_500, 50, 60_000),
+    DATABASE_QUERY_TIMEOUT_MS: int(15_000, 0, 3_600_000),
+    DATABASE_CONNECT_TIMEOUT_MS: int(5_000, 100, 600_000),
+    CERT_WORKERS: int(0, 0, 64),
+    CERT_TIMEOUT_MS: int(5_000, 100, 600_000),
+    CERT_QUEUE: int(64, 1, 100_000),
+    CERT_COSTLY_QUEUE: int(4, 0, 10_000),
+    CERT_CHEAP_MS: int(250, 1, 600_000),
+    CERT_MAX_CPU_MS: int(3_000, 1, 3_600_000),
+    CERT_CONVERSATION_BUDGET_MS: int(20_000, 1, 36_000_000),
     TRUST_PROXY: opt(
       z
         .string()
@@ -250,10 +286,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     requestsPerMinute: e.RATE_LIMIT_PER_MINUTE as number,
     chatBurst: e.CHAT_BURST as number,
     chatPerSecond: e.CHAT_PER_SECOND as number,
+    newConversationsPerMinute: e.NEW_CONVERSATIONS_PER_MINUTE as number,
     logLevel: e.LOG_LEVEL ?? 'info',
     retentionDays: e.RETENTION_DAYS as number,
     abandonAfterMinutes: e.ABANDON_AFTER_MINUTES as number,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS as number,
+    readyTimeoutMs: e.READY_TIMEOUT_MS as number,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS as number,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS as number,
+    certs: {
+      workers: e.CERT_WORKERS as number,
+      timeoutMs: e.CERT_TIMEOUT_MS as number,
+      queue: e.CERT_QUEUE as number,
+      costlyQueue: e.CERT_COSTLY_QUEUE as number,
+      cheapMs: e.CERT_CHEAP_MS as number,
+      maxCpuMs: e.CERT_MAX_CPU_MS as number,
+      conversationBudgetMs: e.CERT_CONVERSATION_BUDGET_MS as number,
+    },
     trustProxy: trustProxyOf(e.TRUST_PROXY),
     ...(slack ? { slack } : {}),
     ...(teams ? { teams } : {}),

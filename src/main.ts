@@ -21,14 +21,26 @@ const config = result.config;
 
 let store: SqlStore;
 try {
-  store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, queryTimeoutMs: config.databaseQueryTimeoutMs, connectTimeoutMs: config.databaseConnectTimeoutMs });
   await store.migrate();
 } catch (err) {
   const where = config.databaseUrl ? redactUrl(config.databaseUrl) : config.dataDir;
   process.stderr.write(`llavero: cannot open the store at ${where}: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
-const checker = createCertificateChecker({ maxBytes: config.maxCertBytes });
+const c = config.certs;
+const checker = createCertificateChecker({
+  maxBytes: config.maxCertBytes,
+  ...(c.workers > 0 ? { size: c.workers } : {}),
+  timeoutMs: c.timeoutMs,
+  queueLimit: c.queue,
+  costlyQueueLimit: c.costlyQueue,
+  cheapMs: c.cheapMs,
+  maxCostMs: c.maxCpuMs,
+  keyBudgetMs: c.conversationBudgetMs,
+  // Checks run only once the app is serving, so `app` is there by then.
+  onRefused: (reason) => app.metrics.certificateRefused(reason),
+});
 const resources = loadResources();
 const bot = createBot({ resources, verify: checker.verify, maxFileBytes: config.maxCertBytes });
 const app = await buildApp({ config, store, bot, resources, accounts: createAccounts(store.sql), sql: store.sql, logger: loggerOptions(config.logLevel) });

@@ -12,5 +12,6 @@ export interface CheckRequest {
 /** Worker → main. */
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'result'; id: number; report: CertReport }
+  /** `activeMs`: how long the worker's thread was busy on it (event-loop utilisation), what the pool charges and learns its cost rate from. */
+  | { type: 'result'; id: number; report: CertReport; activeMs: number }
   | { type: 'failed'; id: number };

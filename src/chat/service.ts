@@ -6,8 +6,10 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Bot } from '../bot.ts';
-import type { QueueOutlook, StaffAction, StaffError, TranscriptEntry } from '../conversation/engine.ts';
+import type { QueueOutlook, StaffAction, StaffError, TranscriptEntry, TurnResult } from '../conversation/engine.ts';
 import type { Country } from '../certs/report.ts';
+import { runEffects } from '../conversation/runner.ts';
+import { checkOnce, newRef, type TurnError } from './turn-errors.ts';
 import type { AnalyticsEvent } from '../conversation/events.ts';
 import type { FileHolds } from '../conversation/file-hold.ts';
 import type { Inbound, Locale } from '../conversation/messages.ts';
@@ -28,7 +30,13 @@ export interface HistoryItem {
 
 export type SendResult =
   | { ok: true; duplicate: boolean; outbound: Rendered[]; state: ConversationState; locale: Locale; outboxId?: number }
-  | { ok: false; code: 'conversation.missing' | 'conversation.busy' };
+  | { ok: false; code: 'conversation.missing' | 'conversation.busy' }
+  /**
+   * The turn threw (a bug): nothing changed, the message id is not in the inbox (a retry runs it
+   * again), what the customer sent is in the transcript, `outbound` is the apology quoting `ref`,
+   * and `ref` is in the log line of the error.
+   */
+  | { ok: false; code: 'turn.failed'; ref: string; outbound: Rendered[]; locale: Locale };
 
 export interface OpenResult {
   id: string;
@@ -118,6 +126,10 @@ export interface ChatServiceOptions {
   deliver?: (channel: Channel, outboxId: number, conversationId: string, payload: OutboxPayload) => void;
   /** A notice could not be sent (LISTEN/NOTIFY): logged; consoles catch up on their next poll. */
   onNoticeError?: (err: unknown) => void;
+  /** A turn threw: to be logged (with the conversation, the code and the customer's reference) and counted. */
+  onTurnError?: (e: TurnError) => void;
+  /** The queue could not be read for a customer joining it (they are queued without a place): logged. */
+  onOutlookError?: (err: unknown) => void;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -150,6 +162,8 @@ export function createChatService({
   availability,
   deliver = () => {},
   onNoticeError = () => {},
+  onTurnError = () => {},
+  onOutlookError = () => {},
 }: ChatServiceOptions): ChatService {
   const outlook = async ({ country, since }: { country?: Country; since: number }): Promise<QueueOutlook> => {
     const at = now();
@@ -230,8 +244,13 @@ export function createChatService({
     const newToken = channel === 'webchat' ? randomBytes(24).toString('base64url') : undefined;
     const at = now();
     const first = inbound ?? { type: 'command', command: 'start' };
-    const r = await bot.engine.turn(undefined, first, { now: at, locale, hold: holds.forConversation(id), outlook });
-    const outbound = bot.render(r.outbound, r.state.locale);
+    const a = await attempt(undefined, first, { id, at, locale, verify: bot.verify });
+    if (!a.ok) {
+      // No conversation to keep it in: logged with a reference, and the edge answers as for any failure.
+      onTurnError({ conversationId: id, channel, code: 'turn.failed', ref: newRef(), err: a.err });
+      throw a.err;
+    }
+    const { r, outbound } = a;
     const created = await store.createConversation({
       id,
       channel,
@@ -245,6 +264,7 @@ export function createChatService({
       ...(reply ? { outbox: outboxOf(channel, reply, r.state.locale, outbound, at), replyTo: reply.target } : {}),
     });
     if (created.ok) {
+      runEffects(r.effects, holds.forConversation(id));
       onTurn({ channel, flow: r.state.flow.id, ms: now() - at, events: r.events });
       announce(id, undefined, r.state);
       remember(id, { state: r.state, version: created.version });
@@ -259,20 +279,81 @@ export function createChatService({
     return { id, token: newToken, created: true, state: r.state, outbound, ...(created.ok && created.outboxId !== undefined ? { outboxId: created.outboxId } : {}) };
   }
 
+  type Attempt = { ok: true; r: TurnResult; outbound: Rendered[] } | { ok: false; err: unknown };
+
+  /** Run a turn (and render its answer) with its effects deferred to after the commit. A bug comes back as a value. */
+  async function attempt(state: ConversationState | undefined, inbound: Inbound, ctx: { id: string; at: number; locale?: Locale; verify: Bot['verify'] }): Promise<Attempt> {
+    try {
+      const r = await bot.engine.turn(state, inbound, {
+        now: ctx.at,
+        ...(ctx.locale ? { locale: ctx.locale } : {}),
+        hold: holds.forConversation(ctx.id),
+        outlook,
+        onOutlookError,
+        ...(ctx.verify ? { verify: ctx.verify } : {}),
+        deferEffects: true,
+      });
+      return { ok: true, r, outbound: bot.render(r.outbound, r.state.locale) };
+    } catch (err) {
+      // The one place a turn's exception is caught: the caller reports it with a reference.
+      return { ok: false, err };
+    }
+  }
+
+  /** What the customer sent, as the transcript keeps it, for a turn that threw. */
+  function keptInbound(state: ConversationState, inbound: Inbound, report: (err: unknown) => void): TranscriptEntry {
+    try {
+      return bot.engine.transcript(state, inbound);
+    } catch (err) {
+      // Even the step is unreadable: keep the message without it (typed text masked whole, since it may be a PIN).
+      report(err);
+      return bot.engine.transcript(undefined, inbound);
+    }
+  }
+
+  /**
+   * A turn threw: log and count it with a reference, keep what the customer sent (not the
+   * message id: a retry runs the turn again), and answer with an apology quoting the reference.
+   */
+  async function failed(id: string, conv: { state: ConversationState; version: number }, inbound: Inbound, channel: Channel, err: unknown, at: number): Promise<SendResult> {
+    const ref = newRef();
+    onTurnError({ conversationId: id, channel, code: 'turn.failed', ref, err });
+    const locale = conv.state.locale;
+    const outbound = bot.render([{ type: 'text', key: 'common:error.turn-failed', params: { ref } }], locale);
+    const entry = keptInbound(conv.state, inbound, (e) => onTurnError({ conversationId: id, channel, code: 'turn.failed', ref, err: e }));
+    const res = await store.commitTurn({
+      conversationId: id,
+      expectedVersion: conv.version,
+      state: conv.state,
+      messages: messagesOf(entry, describeInbound(entry, labelIn(locale)), outbound, at),
+      events: [],
+      channel,
+    });
+    if (res.ok) {
+      remember(id, { state: conv.state, version: res.version });
+      announce(id, conv.state, conv.state);
+    } else recent.delete(id);
+    return { ok: false, code: 'turn.failed', ref, outbound, locale };
+  }
+
   async function send(id: string, inbound: Inbound, opts: { messageId?: string; channel?: Channel; reply?: ReplyTo } = {}): Promise<SendResult> {
     return serialize(id, async () => {
       const started = now();
+      const channel = opts.channel ?? 'webchat';
       const inbox = opts.messageId && opts.channel ? { channel: opts.channel, messageId: opts.messageId } : undefined;
-      for (let attempt = 0; attempt <= maxRetries; attempt++) {
-        const conv = (attempt === 0 ? recent.get(id) : undefined) ?? (await store.getConversation(id));
+      // One check per message, however often the turn is retried.
+      const verify = checkOnce(bot.verify);
+      for (let retry = 0; retry <= maxRetries; retry++) {
+        const conv = (retry === 0 ? recent.get(id) : undefined) ?? (await store.getConversation(id));
         if (!conv) {
           forgetKeys(id);
           return { ok: false, code: 'conversation.missing' } as const;
         }
         // A redelivered message is caught by the inbox row written with the turn (below).
         const at = now();
-        const r = await bot.engine.turn(conv.state, inbound, { now: at, hold: holds.forConversation(id), outlook });
-        const outbound = bot.render(r.outbound, r.state.locale);
+        const a = await attempt(conv.state, inbound, { id, at, verify });
+        if (!a.ok) return failed(id, conv, inbound, channel, a.err, at);
+        const { r, outbound } = a;
         const shown = describeInbound(r.transcript, labelIn(conv.state.locale));
         const res = await store.commitTurn({
           conversationId: id,
@@ -281,12 +362,14 @@ export function createChatService({
           messages: messagesOf(r.transcript, shown, outbound, at),
           events: r.events,
           inbox,
-          channel: opts.channel ?? 'webchat',
+          channel,
           outbox: opts.channel ? outboxOf(opts.channel, opts.reply, r.state.locale, outbound, at) : undefined,
           ...(opts.reply ? { replyTo: opts.reply.target } : {}),
         });
         if (res.ok) {
-          onTurn({ channel: opts.channel ?? 'webchat', flow: r.state.flow.id, ms: now() - started, events: r.events });
+          // Only now, once: the turn is the one that counts.
+          runEffects(r.effects, holds.forConversation(id));
+          onTurn({ channel, flow: r.state.flow.id, ms: now() - started, events: r.events });
           remember(id, { state: r.state, version: res.version });
           announce(id, conv.state, r.state);
           return { ok: true, duplicate: false, outbound, state: r.state, locale: r.state.locale, ...(res.outboxId !== undefined ? { outboxId: res.outboxId } : {}) } as const;
@@ -300,10 +383,21 @@ export function createChatService({
           return { ok: false, code: 'conversation.missing' } as const;
         }
         // version.conflict: another process applied a turn first; run ours on top of it.
-        await pause(attempt);
+        await pause(retry);
       }
       return { ok: false, code: 'conversation.busy' } as const;
     });
+  }
+
+  /** The current step again (a reconnect). A state the engine cannot read gets the apology with a reference, logged. */
+  function replay(state: ConversationState): Rendered[] {
+    try {
+      return bot.render(bot.engine.replay(state), state.locale);
+    } catch (err) {
+      const ref = newRef();
+      onTurnError({ conversationId: 'unknown', channel: 'webchat', code: 'replay.failed', ref, err });
+      return bot.render([{ type: 'text', key: 'common:error.turn-failed', params: { ref } }], state.locale ?? 'es');
+    }
   }
 
   async function history(id: string, limit = 200): Promise<HistoryItem[]> {
@@ -381,7 +475,7 @@ export function createChatService({
     history,
     staff,
     staffLines,
-    replay: (state) => bot.render(bot.engine.replay(state), state.locale),
+    replay,
     idle: async () => {
       while (queues.size > 0) await Promise.all([...queues.values()]);
     },

@@ -1,5 +1,5 @@
 /** Files waiting for their PIN: in memory only, per conversation, gone after a few minutes or a restart. */
-import type { FileHold, HeldFile } from './engine.ts';
+import type { FileHold, HeldFile } from './contract.ts';
 
 export interface FileHolds {
   forConversation(id: string): FileHold;

@@ -1,5 +1,6 @@
 /** The channel-neutral message model: what a customer sends in, what the bot sends out. Text is always a locale key. */
 import type { CertReport } from '../certs/report.ts';
+import type { HandoffReason } from '../flows/handoff.ts';
 import type { Key, Params } from '../flows/step.ts';
 
 export type Locale = 'es' | 'en';
@@ -37,8 +38,7 @@ export type Outbound =
   | { type: 'agent'; text: string; name: string }
   | { type: 'end'; key: Key };
 
-/** Why a conversation went to a person: the customer asked, a step failed twice, "not solved" at the end, PIN locked, or an agent took it. */
-export type HandoffReason = 'asked' | 'step-failed-twice' | 'not-solved' | 'secret-locked' | 'agent';
+export type { HandoffReason } from '../flows/handoff.ts';
 
 /** Choice id of the "go back to the assistant" button shown while waiting for a person. */
 export const CANCEL_HANDOFF = 'handoff/cancel';

@@ -1,7 +1,10 @@
 /** What the store keeps of a conversation between turns: plain JSON, no secrets, no file bytes. */
 import type { Country, Verdict } from '../certs/report.ts';
 import type { FlowId } from '../flows/step.ts';
-import type { HandoffReason, Locale } from './messages.ts';
+import type { Handoff } from '../flows/handoff.ts';
+import type { Locale } from './messages.ts';
+
+export type { AgentRef, Handoff } from '../flows/handoff.ts';
 
 /** A flow's persisted snapshot (XState `value` + `context`) and the flow version it was saved under. */
 export interface SavedFlow {
@@ -33,27 +36,6 @@ export interface ConversationState {
   stepSince: number;
   startedAt: number;
   updatedAt: number;
-}
-
-export interface AgentRef {
-  id: string;
-  name: string;
-}
-
-export interface Handoff {
-  reason: HandoffReason;
-  /** When the customer asked (ms); the queue is ordered by it, and a transfer back to the queue keeps it. */
-  at: number;
-  /** queued: waiting for an agent; assigned: an agent has it. States saved before this field are queued. */
-  status?: 'queued' | 'assigned';
-  agent?: AgentRef;
-  claimedAt?: number;
-  /** Asked outside business hours: the next e-mail-looking message is their address. */
-  awaitingEmail?: boolean;
-  /** Left by the customer for the agents to write to. */
-  email?: string;
-  /** "Your message is passed on" was said (once per wait). */
-  noted?: boolean;
 }
 
 export const TRAIL_LIMIT = 30;

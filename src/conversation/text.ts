@@ -39,35 +39,45 @@ export function editDistance(a: string, b: string, cap = 3): number {
   return (rows[a.length] as number[])[b.length] as number;
 }
 
-/**
- * Does a typed word stand for a vocabulary word? Exact; the same stem (a shared prefix of
- * at least five letters covering all but the last three of the word: "centralizo" for
- * "centralizar"); or a typo (one edit for words of four to seven letters, two beyond).
- */
-export function wordMatches(typed: string, word: string): boolean {
-  if (typed === word) return true;
+/** A typo of `word`: one edit for words of four to seven letters, two beyond (a swap of two letters is one). */
+export function isTypoOf(typed: string, word: string): boolean {
   if (word.length < 4 || typed.length < 3) return false;
-  const stem = Math.max(5, word.length - 3);
-  if (word.length >= 5 && typed.length >= stem && typed.slice(0, stem) === word.slice(0, stem)) return true;
   const allowed = word.length >= 8 ? 2 : 1;
   return editDistance(typed, word, allowed) <= allowed;
 }
 
 /**
+ * Does a typed word stand for a vocabulary word? Exact; the same stem (a shared prefix of
+ * at least five letters covering all but the last three of the word: "centralizo" for
+ * "centralizar"); or a typo (see `isTypoOf`). A typed word that is itself in `known` (the
+ * vocabulary) stands only for itself: "clave" is a word of its own, not a typo of "llave",
+ * and "tributaria" is not a longer "tribu".
+ */
+export function wordMatches(typed: string, word: string, known?: ReadonlySet<string>): boolean {
+  if (typed === word) return true;
+  if (known?.has(typed)) return false;
+  if (word.length < 4 || typed.length < 3) return false;
+  const stem = Math.max(5, word.length - 3);
+  if (word.length >= 5 && typed.length >= stem && typed.slice(0, stem) === word.slice(0, stem)) return true;
+  return isTypoOf(typed, word);
+}
+
+/**
  * Where does a phrase occur in the typed words? Its words must appear in order, with at most
- * `gap` other words between consecutive ones ("subir mi firma" matches "subir firma").
+ * `gap` other words between consecutive ones ("subir mi firma" matches "subir firma"); words in
+ * `known` match only themselves (see `wordMatches`).
  * Returns the number of phrase words matched (0 when it does not occur).
  */
-export function phraseScore(typed: readonly string[], phrase: readonly string[], gap = 2): number {
+export function phraseScore(typed: readonly string[], phrase: readonly string[], gap = 2, known?: ReadonlySet<string>): number {
   if (phrase.length === 0) return 0;
   for (let start = 0; start < typed.length; start++) {
-    if (!wordMatches(typed[start] as string, phrase[0] as string)) continue;
+    if (!wordMatches(typed[start] as string, phrase[0] as string, known)) continue;
     let at = start;
     let matched = 1;
     for (let k = 1; k < phrase.length; k++) {
       let found = -1;
       for (let j = at + 1; j <= Math.min(typed.length - 1, at + 1 + gap); j++) {
-        if (wordMatches(typed[j] as string, phrase[k] as string)) {
+        if (wordMatches(typed[j] as string, phrase[k] as string, known)) {
           found = j;
           break;
         }

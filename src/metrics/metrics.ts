@@ -1,4 +1,4 @@
-/** Prometheus metrics: turns, certificate checks, web chat connections, refusals, the handoff queue and Node's defaults, each call on its own registry. */
+/** Prometheus metrics: turns, turn errors, certificate checks, web chat connections, refusals, the handoff queue and Node's defaults, each call on its own registry. */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -7,10 +7,16 @@ export interface Metrics {
   turn(channel: string, flow: string, seconds: number): void;
   /** A certificate check's outcome: verdict 'ok'|'warning'|'fail', and the ids of the failed checks (e.g. 'secret.correct', 'certificate.validity'); count one per failed id with label check, plus one per verdict. */
   certificateCheck(verdict: string, failed: readonly string[]): void;
+  /** A turn that threw (a bug, answered with a reference): by channel. */
+  turnError(channel: string): void;
   /** Live web chat WebSocket connections: called on connect/disconnect with +1/-1. */
   wsConnections(delta: number): void;
   /** Channel messages refused before a turn (bad signature, malformed payload, rate limited): by channel and reason. */
   refused(channel: string, reason: string): void;
+  /** An HTTP request that failed with an unexpected error (answered 500 `{ code: 'internal' }`): by route pattern ('/api/…', or 'unknown'). */
+  httpError(route: string): void;
+  /** A certificate check refused or stopped before its report: reason 'queue-full' | 'busy' | 'timeout' | 'too-costly' | 'budget'. */
+  certificateRefused(reason: string): void;
   /** HTTP 'text/plain; version=0.0.4' exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -30,6 +36,7 @@ export interface MetricsOptions {
 
 export const CHANNELS = ['webchat', 'slack', 'teams', 'cli'] as const;
 export const VERDICTS = ['ok', 'warning', 'fail'] as const;
+export const CERT_REFUSALS = ['queue-full', 'busy', 'timeout', 'too-costly', 'budget'] as const;
 /** Label values outside the known set or this shape are counted as 'other', so a bad caller cannot blow up the series count. */
 export const LABEL_VALUE = /^[a-z0-9._-]{1,64}$/;
 export const TURN_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -57,6 +64,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     buckets: [...TURN_BUCKETS],
     registers,
   });
+  const turnErrors = new Counter({
+    name: 'llavero_turn_errors_total',
+    help: 'Turns that threw (a bug): the customer got an apology with a reference, and the log has the error with it.',
+    labelNames: ['channel'] as const,
+    registers,
+  });
   const certificateChecks = new Counter({
     name: 'llavero_certificate_checks_total',
     help: 'Certificate checks run, by verdict.',
@@ -78,6 +91,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     name: 'llavero_refused_total',
     help: 'Channel messages refused before a turn (bad signature, malformed payload, rate limited), by channel and reason.',
     labelNames: ['channel', 'reason'] as const,
+    registers,
+  });
+  const httpErrors = new Counter({
+    name: 'llavero_http_errors_total',
+    help: 'HTTP requests that failed with an unexpected error (logged with the request id, answered 500 without details), by route.',
+    labelNames: ['route'] as const,
+    registers,
+  });
+  const certificateRefusals = new Counter({
+    name: 'llavero_certificate_checks_refused_total',
+    help: 'Certificate checks refused or stopped before a report (queue full, one already running for the conversation, timed out, too costly, over the cost budget), by reason.',
+    labelNames: ['reason'] as const,
     registers,
   });
   // What the queue reader says is collected once per scrape. The registry collects every metric
@@ -131,7 +156,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 
   // Series present from the first scrape, so rate() and absence alerts work before the first event.
   for (const verdict of VERDICTS) certificateChecks.inc({ verdict }, 0);
+  for (const reason of CERT_REFUSALS) certificateRefusals.inc({ reason }, 0);
   for (const channel of CHANNELS) turnDuration.zero({ channel });
+  for (const channel of CHANNELS) turnErrors.inc({ channel }, 0);
 
   if (opts.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'llavero_' });
 
@@ -142,6 +169,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       turns.inc({ channel: ch, flow: shaped(flow) });
       if (Number.isFinite(seconds)) turnDuration.observe({ channel: ch }, Math.max(0, seconds));
     },
+    turnError(channel) {
+      turnErrors.inc({ channel: oneOf(CHANNELS, channel) });
+    },
     certificateCheck(verdict, failed) {
       certificateChecks.inc({ verdict: oneOf(VERDICTS, verdict) });
       for (const check of new Set(failed)) certificateFailures.inc({ check: shaped(check) });
@@ -151,6 +181,13 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     },
     refused(channel, reason) {
       refusals.inc({ channel: oneOf(CHANNELS, channel), reason: shaped(reason) });
+    },
+    httpError(route) {
+      // Route patterns are few and ours; anything else (an unmatched URL) is one series.
+      httpErrors.inc({ route: /^\/[\w/:.-]{0,100}$/.test(route) ? route : OTHER });
+    },
+    certificateRefused(reason) {
+      certificateRefusals.inc({ reason: oneOf(CERT_REFUSALS, reason) });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -11,11 +11,15 @@ export interface OpenStoreOptions {
   schema?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: a statement with no answer after this long fails (migrations exempt). 0: no limit. */
+  queryTimeoutMs?: number;
+  /** PostgreSQL: getting a connection fails after this long. */
+  connectTimeoutMs?: number;
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
   if (opts.databaseUrl) {
-    const sql = openPostgres({ url: opts.databaseUrl, schema: opts.schema, max: opts.poolSize });
+    const sql = openPostgres({ url: opts.databaseUrl, schema: opts.schema, max: opts.poolSize, queryTimeoutMs: opts.queryTimeoutMs, connectTimeoutMs: opts.connectTimeoutMs });
     // Four batches in flight keep both the pool and the server's cores busy while one batch commits.
     return createSqlStore(sql, { schema: sql.schema, concurrency: 4, maxBatch: 250 });
   }

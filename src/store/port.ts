@@ -144,6 +144,35 @@ export type StoreErrorCode = 'version.conflict' | 'inbox.duplicate' | 'conversat
 
 export type CommitResult = { ok: true; version: number; outboxId?: number } | { ok: false; code: StoreErrorCode };
 
+/**
+ * The database could not be reached, or the connection broke (a failover, a network blip, a
+ * statement that got no answer in time). Thrown, with a stable code, by any store call; a fault of
+ * the database or the network, never of the data, so the caller may try again later.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store.unavailable';
+  /**
+   * false: certainly not applied (the store already retried it for a while). 'unknown': the
+   * connection died during COMMIT and the outcome could not be learned; a retry may apply a second
+   * time unless it is guarded (an inbox id turns the second into `inbox.duplicate`).
+   */
+  readonly applied: false | 'unknown';
+
+  constructor(message: string, { applied, cause }: { applied: false | 'unknown'; cause?: unknown }) {
+    super(message, { cause });
+    this.name = 'StoreUnavailableError';
+    this.applied = applied;
+  }
+}
+
+export const isStoreUnavailable = (err: unknown): err is StoreUnavailableError => err instanceof StoreUnavailableError;
+
+/** /readyz: the database answered within the time given (and how many migrations are not applied yet). */
+export interface StoreHealth {
+  reachable: boolean;
+  pendingMigrations: number;
+}
+
 export interface Store {
   /** Applies pending migrations; safe to run from several processes at once. */
   migrate(): Promise<void>;
@@ -164,8 +193,12 @@ export interface Store {
   claimOutbox(channel: Channel, opts: { now: number; leaseUntil: number; limit?: number }): Promise<OutboxItem[]>;
   /** Marks rows delivered (several at once: senders batch their marks). */
   outboxDelivered(ids: readonly number[], at: number): Promise<void>;
-  /** For /readyz: the database answers, and how many migrations are not applied yet. */
-  health(): Promise<{ reachable: boolean; pendingMigrations: number }>;
+  /**
+   * For /readyz: the database answers within `timeoutMs` (default 1500), and how many migrations
+   * are not applied yet. Never throws and never waits longer; at most one probe is in flight, so a
+   * stalled database does not pile up probes on the pool.
+   */
+  health(opts?: { timeoutMs?: number }): Promise<StoreHealth>;
   /**
    * Retention: deletes conversations untouched since `before` (with their transcript, inbox and
    * outbox rows) and older transcript lines of the others. Analytics events stay. Works in

@@ -4,6 +4,7 @@ import type { StateValue } from 'xstate';
 import { pathOf } from '../conversation/flow-snapshot.ts';
 import type { ConversationState } from '../conversation/state.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
+import { isStoreUnavailable, type StoreHealth } from './port.ts';
 import type { Channel, CommitResult, ConversationRecord, ConversationWhereabouts, DeskThread, NewConversation, Notice, OutboxItem, OutboxWrite, QueuedConversation, Store, StoredMessage, TranscriptMessage, TurnCommit } from './port.ts';
 
 export type Row = Record<string, unknown>;
@@ -13,8 +14,11 @@ export interface Sql {
   query<T extends object = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** LISTEN on a channel; payloads arrive in `fn`; `onReconnect` after the listening connection was lost and re-established. */
   listen(channel: string, fn: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
-  /** Runs `fn` in BEGIN … COMMIT on one connection; rolls back and rethrows if it throws. */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in BEGIN … COMMIT on one connection; rolls back and rethrows if it throws.
+   * `unbounded`: no statement timeout (migrations, which may build an index on a large table).
+   */
+  transaction<T>(fn: (tx: Sql) => Promise<T>, opts?: { unbounded?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -26,6 +30,12 @@ export interface SqlStoreOptions {
   /** Most turns in one batch transaction. */
   maxBatch?: number;
   migrations?: readonly Migration[];
+  /**
+   * A batch the database certainly did not apply (its connection broke before COMMIT, or the
+   * server says the COMMIT was lost) is written again, with backoff, for this long before its
+   * turns fail with `StoreUnavailableError`: a cut connection costs a turn a few ms, not an error.
+   */
+  unavailableRetryMs?: number;
 }
 
 export interface SqlStore extends Store {
@@ -323,8 +333,24 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
   const schema = opts.schema === undefined ? undefined : assertSchemaName(opts.schema);
   // One notification channel per schema, so stores side by side in one database (tests) do not hear each other.
   const noticeChannel = `llavero_${schema ?? 'public'}`.toLowerCase();
+  const unavailableRetryMs = Math.max(0, opts.unavailableRetryMs ?? 5_000);
+
+  /** The one health probe in flight, if any: callers during a stall share it rather than stacking more. */
+  let probe: Promise<StoreHealth> | undefined;
+  async function probeHealth(): Promise<StoreHealth> {
+    try {
+      const rows = await sql.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+      const applied = Number(rows[0]?.v ?? 0);
+      return { reachable: true, pendingMigrations: migrations.filter((m) => m.version > applied).length };
+    } catch (err) {
+      // No migrations table yet is "reachable, nothing applied"; anything else is unreachable.
+      if (sqlState(err) === '42P01') return { reachable: true, pendingMigrations: migrations.length };
+      return { reachable: false, pendingMigrations: migrations.length };
+    }
+  }
 
   async function applyMigrations(): Promise<Migration[]> {
+    // Unbounded: a migration may build an index on a large table; the statement timeout is for turns.
     return sql.transaction(async (tx) => {
       // Held to the end of this transaction: a second process waits here, then finds nothing to do.
       await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
@@ -343,7 +369,7 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
         ran.push(m);
       }
       return ran;
-    });
+    }, { unbounded: true });
   }
 
   async function createConversation(c: NewConversation): Promise<CommitResult> {
@@ -438,10 +464,16 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
   }
 
   async function writeWithRetry(turns: readonly TurnCommit[]): Promise<CommitResult[]> {
+    const giveUpAt = Date.now() + unavailableRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await sql.transaction((tx) => writeBatch(tx, turns));
       } catch (err) {
+        if (isStoreUnavailable(err) && err.applied === false && Date.now() < giveUpAt) {
+          // Not applied: safe to write again once the pool has a fresh connection.
+          await new Promise((r) => setTimeout(r, Math.min(1_000, 25 * 2 ** Math.min(attempt, 6))));
+          continue;
+        }
         if (!retryable(err) || attempt >= 5) throw err;
       }
     }
@@ -514,15 +546,16 @@ export function createSqlStore(sql: Sql, opts: SqlStoreOptions = {}): SqlStore {
       if (ids.length === 0) return;
       await sql.query(`UPDATE outbox SET delivered_at = ${ts('$2::float8')} WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)::bigint)`, [json(ids), at]);
     },
-    async health() {
+    async health({ timeoutMs = 1_500 } = {}) {
+      const current = (probe ??= probeHealth().finally(() => (probe = undefined)));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<StoreHealth>((resolve) => {
+        timer = setTimeout(() => resolve({ reachable: false, pendingMigrations: migrations.length }), timeoutMs);
+      });
       try {
-        const rows = await sql.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-        const applied = Number(rows[0]?.v ?? 0);
-        return { reachable: true, pendingMigrations: migrations.filter((m) => m.version > applied).length };
-      } catch (err) {
-        // No migrations table yet is "reachable, nothing applied"; anything else is unreachable.
-        if (sqlState(err) === '42P01') return { reachable: true, pendingMigrations: migrations.length };
-        return { reachable: false, pendingMigrations: migrations.length };
+        return await Promise.race([current, late]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async deleteOlderThan(before, { batch = 1000 } = {}) {

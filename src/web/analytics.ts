@@ -3,17 +3,19 @@
  * figures as JSON under `/api/analytics/…`, each table as CSV, and the redacted transcript behind a
  * drop-off. Managers and admins only; viewing a transcript is audited.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import type { Accounts } from '../accounts/accounts.ts';
 import { PROCEDURES, type Analytics, type Filters, type Procedure } from '../analytics/queries.ts';
 import type { Locale } from '../conversation/messages.ts';
 import type { Resources } from '../i18n/resources.ts';
 import type { Store } from '../store/port.ts';
+import { sqlState } from '../store/sql-store.ts';
 import { guard } from './auth.ts';
 import { flowTitle, lngOf, stepLabels, transcriptOf, type Translate } from './present.ts';
 
@@ -36,29 +38,67 @@ type Query = Record<string, string | undefined>;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CHANNELS = new Set(['webchat', 'slack', 'teams', 'cli']);
 
+/** A query parameter: one value (a repeated `?to=…&to=…` is an array, refused), of a sane length. */
+const param = (max = 64) => z.string().max(max).optional();
+/**
+ * What the dashboard's routes read from the query string, checked before anything reaches the
+ * database; other parameters are ignored. The filters' meaning is checked by `parseFilters`.
+ */
+const QuerySchema = z
+  .object({
+    from: param(),
+    to: param(),
+    tz: param(),
+    channel: param(),
+    locale: param(),
+    country: param(),
+    lng: param(),
+    flow: param(100),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/)
+      .refine((v) => Number(v) >= 1 && Number(v) <= 500)
+      .optional(),
+  })
+  .passthrough();
+const ParamsSchema = z.object({ id: z.string().min(1).max(128).optional(), flow: param(100), step: param(200), table: param(100), lng: param() }).passthrough();
+
+/** A calendar day that exists (Date.parse would read 2025-02-30 as 2 March). */
+const realDay = (v: string): boolean => {
+  if (!DAY.test(v)) return false;
+  const t = Date.parse(`${v}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
+};
+
 /** Today in a time zone, as YYYY-MM-DD. */
 const dayIn = (at: number, tz: string): string => new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 
-const validZone = (tz: string): boolean => {
+/**
+ * The zone's canonical IANA name (US/Pacific-New → America/Los_Angeles), or undefined if it is
+ * none: the database's zone list lags ICU's aliases, so it is only ever given canonical names.
+ */
+const canonicalZone = (tz: string): string | undefined => {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(tz)) return undefined;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
+    return new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 };
 
 /** The filters of a request, or the name of the first bad one. Default: the 30 days ending today. */
 export function parseFilters(q: Query, now: number, defaultTz = 'America/Santiago'): { ok: true; filters: Filters } | { ok: false; field: string } {
-  const tz = q.tz && q.tz !== '' ? q.tz : defaultTz;
-  if (tz.length > 64 || !validZone(tz)) return { ok: false, field: 'tz' };
+  const tz = canonicalZone(q.tz && q.tz !== '' ? q.tz : defaultTz);
+  if (tz === undefined || tz.length > 64) return { ok: false, field: 'tz' };
   const to = q.to && q.to !== '' ? q.to : dayIn(now, tz);
+  // Checked before `from` is derived from it: an impossible day has no "29 days before".
+  if (!realDay(to)) return { ok: false, field: 'to' };
   const from = q.from && q.from !== '' ? q.from : dayIn(Date.parse(`${to}T12:00:00Z`) - 29 * 86_400_000, 'UTC');
   for (const [field, v] of [
     ['from', from],
     ['to', to],
   ] as const) {
-    if (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) return { ok: false, field };
+    if (!realDay(v)) return { ok: false, field };
   }
   if (from > to) return { ok: false, field: 'from' };
   // A year and a bit is what a dashboard reads at once; more is an export job.
@@ -96,6 +136,36 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
     return resources[lngOf(req.params)].dashboard ?? {};
   });
 
+  /** The query string and path parameters, by schema: a 400 naming the first bad one, before any handler runs. */
+  const checked = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    for (const [schema, value] of [
+      [QuerySchema, req.query],
+      [ParamsSchema, req.params],
+    ] as const) {
+      const r = schema.safeParse(value ?? {});
+      if (!r.success) {
+        await reply.code(400).send({ error: 'filter.invalid', field: String(r.error.issues[0]?.path[0] ?? 'query') });
+        return;
+      }
+    }
+  };
+  const guarded = { preHandler: [managers, checked] };
+
+  /**
+   * A value the database refuses as data (class 22: a date or zone it does not know, a number out
+   * of range) is the request's fault, not ours: a 400, never a 500 carrying the database's text.
+   */
+  const refusedAsData = async <T>(work: Promise<T>, req: FastifyRequest, reply: FastifyReply): Promise<T | undefined> => {
+    try {
+      return await work;
+    } catch (err) {
+      if (!/^22/.test(sqlState(err) ?? '')) throw err;
+      req.log.warn({ err, query: req.query }, 'analytics filter refused by the database');
+      await reply.code(400).send({ error: 'filter.invalid', field: 'query' });
+      return undefined;
+    }
+  };
+
   /** Filters or a 400 naming the bad one. */
   const filtersOf = (q: Query, reply: FastifyReply): Filters | undefined => {
     const f = parseFilters(q, now(), defaultTz);
@@ -127,29 +197,34 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
     };
   };
 
-  app.get<{ Querystring: Query }>('/api/analytics/overview', { preHandler: managers }, async (req, reply) => {
+  app.get<{ Querystring: Query }>('/api/analytics/overview', guarded, async (req, reply) => {
     const f = filtersOf(req.query, reply);
     if (!f) return reply;
-    return reply.header('cache-control', 'no-store').send(await overviewOf(f, lngOf(req.query)));
+    const o = await refusedAsData(overviewOf(f, lngOf(req.query)), req, reply);
+    if (o === undefined) return reply;
+    return reply.header('cache-control', 'no-store').send(o);
   });
 
-  app.get<{ Params: { flow: string }; Querystring: Query }>('/api/analytics/procedures/:flow', { preHandler: managers }, async (req, reply) => {
+  app.get<{ Params: { flow: string }; Querystring: Query }>('/api/analytics/procedures/:flow', guarded, async (req, reply) => {
     if (!isProcedure(req.params.flow)) return reply.code(404).send({ error: 'procedure.unknown' });
     const f = filtersOf(req.query, reply);
     if (!f) return reply;
-    return reply.header('cache-control', 'no-store').send(await procedureOf(req.params.flow, f, lngOf(req.query)));
+    const v = await refusedAsData(procedureOf(req.params.flow, f, lngOf(req.query)), req, reply);
+    if (v === undefined) return reply;
+    return reply.header('cache-control', 'no-store').send(v);
   });
 
-  app.get<{ Params: { flow: string; step: string }; Querystring: Query }>('/api/analytics/procedures/:flow/steps/:step/conversations', { preHandler: managers }, async (req, reply) => {
+  app.get<{ Params: { flow: string; step: string }; Querystring: Query }>('/api/analytics/procedures/:flow/steps/:step/conversations', guarded, async (req, reply) => {
     if (!isProcedure(req.params.flow)) return reply.code(404).send({ error: 'procedure.unknown' });
     const f = filtersOf(req.query, reply);
     if (!f) return reply;
-    const limit = Number(req.query.limit ?? 50);
-    const conversations = await analytics.stoppedAt(req.params.flow, req.params.step, f, Number.isFinite(limit) ? limit : 50);
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    const conversations = await refusedAsData(analytics.stoppedAt(req.params.flow, req.params.step, f, limit), req, reply);
+    if (conversations === undefined) return reply;
     return reply.header('cache-control', 'no-store').send({ conversations });
   });
 
-  app.get<{ Params: { id: string } }>('/api/analytics/conversations/:id', { preHandler: managers }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/api/analytics/conversations/:id', guarded, async (req, reply) => {
     const conv = await store.getConversation(req.params.id);
     if (!conv) return reply.code(404).send({ error: 'conversation.missing' });
     const { transcript } = transcriptOf(await store.transcript(conv.id, { limit: 500 }));
@@ -157,7 +232,7 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
     return reply.header('cache-control', 'no-store').send({ id: conv.id, channel: conv.channel, locale: conv.state.locale, transcript });
   });
 
-  app.get<{ Params: { table: string }; Querystring: Query }>('/api/analytics/export/:table', { preHandler: managers }, async (req, reply) => {
+  app.get<{ Params: { table: string }; Querystring: Query }>('/api/analytics/export/:table', guarded, async (req, reply) => {
     const f = filtersOf(req.query, reply);
     if (!f) return reply;
     const lng = lngOf(req.query);
@@ -166,10 +241,12 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
     if (table === 'steps') {
       const flow = req.query.flow ?? '';
       if (!isProcedure(flow)) return reply.code(404).send({ error: 'procedure.unknown' });
-      const v = await procedureOf(flow, f, lng);
+      const v = await refusedAsData(procedureOf(flow, f, lng), req, reply);
+      if (v === undefined) return reply;
       body = csv(['procedure', 'step', 'label', 'reached', 'stopped', 'drop_off_rate', 'median_ms', 'p90_ms'], v.steps.map((s) => [flow, s.step, s.label, s.reached, s.stopped, s.dropOffRate, s.medianMs, s.p90Ms]));
     } else {
-      const o = await overviewOf(f, lng);
+      const o = await refusedAsData(overviewOf(f, lng), req, reply);
+      if (o === undefined) return reply;
       switch (table) {
         case 'procedures':
           body = csv(

@@ -3,12 +3,15 @@
  * OpenSSL can write), a real Hacienda sandbox key and public SII certificates. See the fixtures README.
  */
 import { X509Certificate } from 'node:crypto';
-import tls from 'node:tls';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { inspect } from '../../src/certs/inspect.ts';
 import { openPkcs12 } from '../../src/certs/pkcs12.ts';
 import type { CertReport, CheckId } from '../../src/certs/report.ts';
 import { fixture } from './support.ts';
+
+// "Before deriving anything" is asserted by counting derivations, not by a stopwatch that a busy machine can break.
+const derivations = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:crypto', async (real) => (await import('../support/derivations.ts')).counting(await real(), derivations));
 
 const corpus = (name: string): Buffer => fixture(`pkcs12-corpus/${name}`);
 const password = (name: 'ascii' | 'ascii2' | 'unicode' | 'empty'): string => corpus(`password-${name}.txt`).toString('utf8');
@@ -95,16 +98,18 @@ describe('pkcs12 corpus', () => {
 
   describe.each(['3des-1M-iterations.p12', 'pbes2-aes256-sha512-1M-iterations.p12', 'pbes2-scrypt-aes256.p12'])('%s (1,000,000 iterations)', (name) => {
     it('is refused with the default cap, before deriving anything', () => {
-      const t0 = performance.now();
+      derivations.count = 0;
       const report = inspect(corpus(name), ASCII, {});
-      const ms = performance.now() - t0;
       expect(check(report, 'file.format').status).toBe('pass');
       expect(check(report, 'file.limits')).toMatchObject({ status: 'fail', code: 'limits.iterations', params: { iterations: 1_000_000, limit: 600_000 } });
-      expect(ms).toBeLessThan(1000);
+      expect(derivations.count).toBe(0);
     });
 
-    it('opens when the cap is raised to 1,000,000', () => {
+    // A million rounds of the PKCS#12 KDF in JavaScript take seconds idle and several times that on a loaded machine.
+    it('opens when the cap is raised to 1,000,000', { timeout: 180_000 }, () => {
+      derivations.count = 0;
       const report = inspect(corpus(name), ASCII, { maxIterations: 1_000_000 });
+      expect(derivations.count).toBeGreaterThan(0);
       expect(check(report, 'file.limits').status).toBe('pass');
       expect(check(report, 'key.matches-certificate').status).toBe('pass');
       expect(report.certificate?.fingerprintSha256).toBe(RSA_FINGERPRINT);
@@ -210,28 +215,4 @@ describe('SII certificates without a key (real DER files)', () => {
       expect(report.holder?.idType).toBe('rut');
     },
   );
-});
-
-describe('timings', () => {
-  const median = (f: () => void): number => {
-    const times: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now();
-      f();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    return ((times[9] as number) + (times[10] as number)) / 2;
-  };
-
-  it('opens the Hacienda file and an AES file in a few milliseconds', () => {
-    const hacienda = fixture('cr-hacienda/johann04-sandbox-cpf-0205860860.p12');
-    const aes = corpus('pbes2-aes256-hmacsha1.p12');
-    const msHacienda = median(() => inspect(hacienda, '5678', {}));
-    const msAes = median(() => inspect(aes, ASCII, {}));
-    const msTls = median(() => tls.createSecureContext({ pfx: aes, passphrase: ASCII }));
-    console.log(`inspect() median of 20: Hacienda (RC2/3DES) ${msHacienda.toFixed(2)} ms, AES ${msAes.toFixed(2)} ms; tls.createSecureContext on the AES file ${msTls.toFixed(2)} ms`);
-    expect(msHacienda).toBeLessThan(200);
-    expect(msAes).toBeLessThan(200);
-  });
 });

@@ -65,7 +65,7 @@ describe('certificate check in atv.generate-key', () => {
     for (let i = 1; i <= 4; i++) {
       await d.send({ type: 'secret', text: `000${i}` });
       expect(d.where().step).toBe('wrongSecret');
-      expect(d.said.map((m) => m.text).join('\n')).toContain(`${5 - i} attempts left`);
+      expect(d.said.map((m) => m.text).join('\n')).toMatch(new RegExp(`${5 - i} attempts? left`));
       expect(d.last?.transcript).toEqual({ type: 'secret', text: '••••' });
     }
     await d.send({ type: 'secret', text: '0005' });

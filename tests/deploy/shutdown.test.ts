@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { randomPort, spawnServer, type ServerProcess } from '../support/process.ts';
+import { waitFor } from '../support/wait.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 if (!DATABASE_URL) console.warn('\n*** SKIPPED: SIGTERM during traffic on PostgreSQL — set DATABASE_URL (.ci/run does) ***\n');
@@ -75,7 +76,7 @@ describe.skipIf(!DATABASE_URL)('SIGTERM during a burst of web chat traffic', () 
     await admin.query(`CREATE SCHEMA ${schema}`);
     const db = new URL(DATABASE_URL as string);
     db.searchParams.set('options', `-c search_path=${schema}`);
-    const env = { DATABASE_URL: db.toString(), CHAT_BURST: '100000', CHAT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '100000', SHUTDOWN_TIMEOUT_MS: '8000' };
+    const env = { DATABASE_URL: db.toString(), CHAT_BURST: '100000', CHAT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '100000', SHUTDOWN_TIMEOUT_MS: '20000' };
     const port = randomPort();
     let current: ServerProcess = await spawnServer(env, port);
     const customers = Array.from({ length: 20 }, (_, i) => new Customer(() => current.url, `c${i}`));
@@ -94,26 +95,24 @@ describe.skipIf(!DATABASE_URL)('SIGTERM during a burst of web chat traffic', () 
     }, 20);
 
     try {
-      await new Promise((r) => setTimeout(r, 1_000));
-      const ackedBefore = customers.reduce((k, c) => k + c.acked.size, 0);
-      expect(ackedBefore).toBeGreaterThan(100);
-      const started = Date.now();
-      const exit = await current.kill('SIGTERM');
-      const tookMs = Date.now() - started;
-      expect(exit).toBe(0);
-      expect(tookMs).toBeLessThan(8_000);
-      // Widgets were told "service restart", not dropped.
-      expect(customers.every((c) => c.closeCodes.includes(1012))).toBe(true);
+      // SIGTERM lands in the middle of traffic that is being acknowledged, however slowly a busy machine serves it.
+      await waitFor(() => customers.reduce((k, c) => k + c.acked.size, 0) > 100, { timeoutMs: 30_000, what: '100 acknowledged messages before SIGTERM' });
+      const closesBefore = customers.map((c) => c.closeCodes.length);
+      // Exit 0 is the drain finishing within SHUTDOWN_TIMEOUT_MS: past it, main.ts exits 1 with work in flight.
+      expect(await current.kill('SIGTERM')).toBe(0);
+      // Widgets were told "service restart", not dropped (their close events may come in after the exit does).
+      await waitFor(() => customers.every((c, i) => c.closeCodes.length > (closesBefore[i] ?? 0)), { what: 'every widget to see its connection close' });
+      expect(customers.map((c, i) => c.closeCodes[closesBefore[i] ?? 0])).toEqual(customers.map(() => 1012));
 
       for (const c of customers) c.restarted = true;
       current = await spawnServer(env, port);
-      await new Promise((r) => setTimeout(r, 1_000));
+      // Traffic goes on until every customer has been answered by the new process.
+      await waitFor(() => customers.every((c) => c.ackedAfterRestart > 0), { timeoutMs: 30_000, what: 'every customer acknowledged by the new process' });
     } finally {
       clearInterval(traffic);
     }
     // Everything sent is eventually acknowledged, by one process or the other.
     await expect.poll(() => customers.reduce((k, c) => k + c.unacked.size, 0), { timeout: 30_000 }).toBe(0);
-    expect(customers.every((c) => c.ackedAfterRestart > 0)).toBe(true);
     for (const c of customers) c.stop();
     expect(await current.kill('SIGTERM')).toBe(0);
 
@@ -123,5 +122,5 @@ describe.skipIf(!DATABASE_URL)('SIGTERM during a burst of web chat traffic', () 
     expect(stored.length).toBe(sent.length);
     expect(new Set(stored).size).toBe(stored.length);
     expect(new Set(stored)).toEqual(new Set(sent));
-  }, 90_000);
+  }, 150_000);
 });

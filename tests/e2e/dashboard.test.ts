@@ -77,7 +77,7 @@ describe.skipIf(!hasChromium)('manager dashboard in chromium', () => {
     await funnel.waitFor();
     await page.locator('#steps tr[data-step]').first().waitFor();
     // The funnel chart renders with data: its canvas is drawn on, not blank; a screenshot of it is kept for review.
-    await expect.poll(() => inkIn(page, '#chart-funnel'), { timeout: 10_000 }).toBeGreaterThan(2_000);
+    await expect.poll(() => inkIn(page, '#chart-funnel')).toBeGreaterThan(2_000);
     expect((await funnel.screenshot()).byteLength).toBeGreaterThan(5_000);
     const steps = await page.locator('#steps tr[data-step]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step')));
     expect(steps[0]).toBe('portal');

@@ -3,12 +3,52 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { createBot, type Bot } from '../../src/bot.ts';
+import { hashToken } from '../../src/chat/service.ts';
+import { readConfig } from '../../src/config.ts';
+import { loadResources } from '../../src/i18n/resources.ts';
+import { openStore } from '../../src/store/open.ts';
 import { hasChromium, launch } from '../support/browser.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 const CORPUS_P12 = fileURLToPath(new URL('../fixtures/public/pkcs12-corpus/pbes2-aes256-hmacsha1.p12', import.meta.url));
+
+/**
+ * A server whose turns throw for the texts in `failing` (a crash in the engine, a store that fails
+ * mid-turn): the same app, with the bot's turn wrapped. Emptying the set is the fault going away.
+ */
+async function startFaultyServer(failing: Set<string>): Promise<{ url: string; close(): Promise<void> }> {
+  const cfg = readConfig({ PORT: '0' });
+  if (!cfg.ok) throw new Error(cfg.problems.join('; '));
+  const store = await openStore({});
+  await store.migrate();
+  const resources = loadResources();
+  const bot = createBot({ resources });
+  const faulty: Bot = {
+    ...bot,
+    engine: {
+      ...bot.engine,
+      turn: async (state, inbound, ctx) => {
+        if (inbound.type === 'text' && failing.has(inbound.text)) throw new Error('test fault: this turn fails');
+        return bot.engine.turn(state, inbound, ctx);
+      },
+    },
+  };
+  const app = await buildApp({ config: cfg.config, store, bot: faulty, resources });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.server.close();
+      await store.close();
+    },
+  };
+}
 
 describe.skipIf(!hasChromium)('web chat in chromium', () => {
   let server: TestServer;
@@ -23,10 +63,10 @@ describe.skipIf(!hasChromium)('web chat in chromium', () => {
     await server?.close();
   });
 
-  async function openChat(locale: 'es' | 'en', width = 1024): Promise<Page> {
+  async function openChat(locale: 'es' | 'en', width = 1024, url = server.url): Promise<Page> {
     const context = await browser.newContext({ locale: locale === 'es' ? 'es-CR' : 'en-US', viewport: { width, height: 800 } });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(url);
     await page.locator('.llv-log .llv-bot').first().waitFor();
     return page;
   }
@@ -45,6 +85,38 @@ describe.skipIf(!hasChromium)('web chat in chromium', () => {
     await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
   }
   const lastBot = (page: Page) => page.locator('.llv-log .llv-bot').last().locator('.llv-text');
+
+  /** From the greeting to "attach your .p12" in atv.generate-key, in Spanish. */
+  async function toFileStep(page: Page) {
+    await press(page, 'Generar una llave criptográfica nueva');
+    await press(page, 'ATV clásico');
+    for (let i = 0; i < 2; i++) await press(page, 'Sí, funcionó');
+    await press(page, 'Sí, funcionó');
+    await press(page, /plataforma/i);
+    await press(page, 'Sí, funcionó');
+    await press(page, 'Sí, funcionó');
+    await press(page, 'Sí, lo tengo');
+    await press(page, 'Sí'); // check my file
+    await press(page, /sin indicar/i);
+    await expect.poll(() => log(page).textContent()).toMatch(/Adjunte el archivo/);
+  }
+
+  /** Attach a real PKCS#12 (its password is not one a customer would guess) and wait for the PIN field. */
+  async function toPinStep(page: Page) {
+    const before = await page.locator('.llv-log .llv-bot').count();
+    await page.locator('#llv-file').setInputFiles(CORPUS_P12);
+    await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
+    await expect.poll(() => page.locator('#llv-input').getAttribute('type')).toBe('password');
+  }
+
+  /** The wrong PINs this conversation has used up, as the server counts them (they lock the check at five). */
+  async function wrongPins(page: Page): Promise<number> {
+    // A string, not a function: the tests are typed without the DOM library.
+    const token = await page.evaluate<string | undefined>("Object.entries(localStorage).find(([k]) => k.startsWith('llavero:'))?.[1]");
+    const conv = token ? await server.store.findByToken(hashToken(token)) : undefined;
+    if (!conv) throw new Error('no conversation for this page');
+    return conv.state.secretFailures.length;
+  }
 
   it('generates a Hacienda key in Spanish with buttons, from greeting to rating', async () => {
     const page = await openChat('es');
@@ -148,26 +220,31 @@ describe.skipIf(!hasChromium)('web chat in chromium', () => {
     await page.context().close();
   });
 
+  it("makes web addresses in the bot's messages links that open safely, and leaves the customer's own words as text", async () => {
+    const page = await openChat('en');
+    await type(page, 'see https://evil.example/x and javascript:alert(1)');
+    expect(await page.locator('.llv-customer a').count()).toBe(0);
+    await press(page, 'Centralize my e-signature at SII');
+    await press(page, 'Yes, I have the file and its password');
+    await press(page, 'Yes');
+    await press(page, 'Yes');
+    const link = page.locator('.llv-bot a', { hasText: 'homer.sii.cl' }).last();
+    await expect.poll(() => link.count()).toBe(1);
+    // The comma after the address is the sentence's, not the link's.
+    await expect(link.getAttribute('href')).resolves.toBe('https://homer.sii.cl/');
+    await expect(link.textContent()).resolves.toBe('https://homer.sii.cl/');
+    await expect(link.getAttribute('rel')).resolves.toBe('noopener noreferrer');
+    await expect(link.getAttribute('target')).resolves.toBe('_blank');
+    await expect(link.locator('xpath=..').textContent()).resolves.toMatch(/https:\/\/homer\.sii\.cl\/, /);
+    await page.context().close();
+  });
+
   describe('certificate uploads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llavero-e2e-'));
     const big = join(dir, 'huge.p12');
     const notCert = join(dir, 'factura.p12');
     writeFileSync(big, Buffer.alloc(200 * 1024, 7));
     writeFileSync(notCert, 'esto no es un certificado, es una factura en texto');
-
-    async function toFileStep(page: Page) {
-      await press(page, 'Generar una llave criptográfica nueva');
-      await press(page, 'ATV clásico');
-      for (let i = 0; i < 2; i++) await press(page, 'Sí, funcionó');
-      await press(page, 'Sí, funcionó');
-      await press(page, /plataforma/i);
-      await press(page, 'Sí, funcionó');
-      await press(page, 'Sí, funcionó');
-      await press(page, 'Sí, lo tengo');
-      await press(page, 'Sí'); // check my file
-      await press(page, /sin indicar/i);
-      await expect.poll(() => log(page).textContent()).toMatch(/Adjunte el archivo/);
-    }
 
     it('refuses a file that is too large with a clear message, before sending it', async () => {
       const page = await openChat('es');
@@ -192,6 +269,117 @@ describe.skipIf(!hasChromium)('web chat in chromium', () => {
       await expect.poll(() => page.locator('.llv-report').count()).toBe(1);
       await expect(page.locator('.llv-report').textContent()).resolves.toMatch(/no es un certificado|no pude abrir|PKCS/i);
       await expect(page.locator('.llv-customer .llv-text').last().textContent()).resolves.toBe('••••');
+      await page.context().close();
+    });
+  });
+
+  describe('the PIN step', () => {
+    const pinButton = (page: Page, label: string) => page.locator('.llv-pin-actions button', { hasText: label });
+
+    it('offers "talk to a person", "help" and "back" beside the PIN field; the person button hands over without using an attempt', async () => {
+      const page = await openChat('es');
+      await toFileStep(page);
+      await expect(page.locator('.llv-pin-actions').isVisible()).resolves.toBe(false);
+      await toPinStep(page);
+      await expect(page.locator('.llv-pin-actions').getAttribute('aria-label')).resolves.toMatch(/PIN/);
+      for (const label of ['Hablar con una persona', 'Ayuda', 'Atrás']) await expect(pinButton(page, label).isVisible()).resolves.toBe(true);
+      const before = await page.locator('.llv-log .llv-bot').count();
+      await pinButton(page, 'Hablar con una persona').click();
+      await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
+      await expect.poll(() => log(page).textContent()).toMatch(/Le paso con una persona/);
+      await expect(page.locator('.llv-customer .llv-text').last().textContent()).resolves.toBe('Hablar con una persona');
+      expect(await page.locator('.llv-report').count()).toBe(0);
+      expect(await wrongPins(page)).toBe(0);
+      // Out of the PIN step: the field is a text field again and the buttons are gone.
+      await expect.poll(() => page.locator('#llv-input').getAttribute('type')).toBe('text');
+      await expect(page.locator('.llv-pin-actions').isVisible()).resolves.toBe(false);
+      await page.context().close();
+    });
+
+    it('"back" beside the PIN field returns to the step before, and "help" explains, neither costing an attempt', async () => {
+      const page = await openChat('es');
+      await toFileStep(page);
+      await toPinStep(page);
+      let before = await page.locator('.llv-log .llv-bot').count();
+      await pinButton(page, 'Ayuda').click();
+      await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
+      await expect.poll(() => page.locator('#llv-input').getAttribute('type')).toBe('password');
+      before = await page.locator('.llv-log .llv-bot').count();
+      await pinButton(page, 'Atrás').click();
+      await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
+      // The step before the PIN: the file, asked for again.
+      await expect.poll(() => log(page).textContent()).toMatch(/Volvimos al paso anterior.*Adjunte el archivo/s);
+      await expect.poll(() => page.locator('#llv-input').getAttribute('type')).toBe('text');
+      expect(await page.locator('.llv-report').count()).toBe(0);
+      expect(await wrongPins(page)).toBe(0);
+      await page.context().close();
+    });
+
+    // Needs the engine to read a "secret" that can only be a command as that command (issue 16, engine side).
+    // Two walks to the PIN step: room for a busy machine.
+    it('typed at the PIN step, "ayuda", "atrás" and "hablar con una persona" are commands and use no attempt', { timeout: 60_000 }, async () => {
+      const page = await openChat('es');
+      await toFileStep(page);
+      await toPinStep(page);
+      await type(page, 'ayuda');
+      expect(await page.locator('.llv-report').count()).toBe(0);
+      await type(page, 'atrás');
+      await expect.poll(() => log(page).textContent()).toMatch(/Volvimos al paso anterior.*Adjunte el archivo/s);
+      await toPinStep(page);
+      // One real wrong PIN: the customer is told four are left, so the commands before it cost nothing.
+      await type(page, '0000');
+      await expect.poll(() => page.locator('.llv-report').count()).toBe(1);
+      await expect.poll(() => log(page).textContent()).toMatch(/Le quedan 4 intentos/);
+      expect(await wrongPins(page)).toBe(1);
+      await type(page, 'hablar con una persona');
+      await expect.poll(() => log(page).textContent()).toMatch(/Le paso con una persona/);
+      expect(await page.locator('.llv-report').count()).toBe(1);
+      expect(await wrongPins(page)).toBe(1);
+      await page.context().close();
+    });
+
+    it('typed at the PIN step, "menú" starts over without using an attempt', { timeout: 40_000 }, async () => {
+      const other = await openChat('es');
+      await toFileStep(other);
+      await toPinStep(other);
+      await type(other, 'menú');
+      await expect.poll(() => log(other).textContent()).toMatch(/¿En qué le puedo ayudar|Generar una llave criptográfica nueva/);
+      expect(await other.locator('.llv-report').count()).toBe(0);
+      expect(await wrongPins(other)).toBe(0);
+      await other.context().close();
+    });
+  });
+
+  describe('a turn that fails', () => {
+    const failing = new Set<string>();
+    let faulty: { url: string; close(): Promise<void> };
+    beforeAll(async () => {
+      faulty = await startFaultyServer(failing);
+    });
+    afterAll(async () => faulty?.close());
+
+    it('marks the message "not sent" with a retry button; once the fault is gone, retrying sends it and the mark goes', async () => {
+      const page = await openChat('es', 1024, faulty.url);
+      failing.add('revocar mi llave');
+      await page.locator('#llv-input').fill('revocar mi llave');
+      await page.locator('#llv-input').press('Enter');
+      const mine = page.locator('.llv-customer').last();
+      await expect.poll(() => mine.locator('.llv-unsent-note').textContent()).toBe('No enviado');
+      // Said in words and reachable as a button, not only a colour.
+      const retry = mine.getByRole('button', { name: 'Reintentar el envío de este mensaje' });
+      await expect(retry.isVisible()).resolves.toBe(true);
+      await expect(mine.locator('.llv-text').textContent()).resolves.toBe('revocar mi llave');
+      await expect.poll(() => log(page).textContent()).not.toMatch(/revocar su llave|Let's revoke/i);
+
+      failing.clear();
+      const before = await page.locator('.llv-log .llv-bot').count();
+      await retry.click();
+      await expect.poll(() => page.locator('.llv-log .llv-bot').count()).toBeGreaterThan(before);
+      await expect.poll(() => mine.locator('.llv-unsent-note').count()).toBe(0);
+      expect(await mine.locator('.llv-retry').count()).toBe(0);
+      await expect.poll(() => lastBot(page).textContent()).toMatch(/llave/i);
+      // Sent once: one bubble of it, not two.
+      expect(await page.locator('.llv-customer .llv-text', { hasText: 'revocar mi llave' }).count()).toBe(1);
       await page.context().close();
     });
   });

@@ -38,7 +38,7 @@ export interface FakeSlack {
   addFile(f: { id: string; name: string; bytes: Uint8Array; size?: number; mimetype?: string; as?: 'file' | 'html' | 'gone' }): AddedFile;
   /** users.info answers for this user. */
   addUser(u: { id: string; locale?: string; name?: string; tz?: string }): void;
-  /** Resolves when at least `n` successful chat.postMessage calls (optionally filtered) were recorded, or rejects after timeoutMs (default 5000) with a message listing what was posted. */
+  /** Resolves when at least `n` successful chat.postMessage calls (optionally filtered) were recorded, or rejects after timeoutMs (default 15 s: generous, a wait only takes long when it fails) with a message listing what was posted. */
   waitForPosts(n: number, opts?: { channel?: string; timeoutMs?: number }): Promise<RecordedCall[]>;
   /** Same for any method: resolves with the successful (`ok: true`) calls to `method` once there are at least `n`. */
   waitForCalls(method: string, n: number, timeoutMs?: number): Promise<RecordedCall[]>;
@@ -434,7 +434,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
     addUser(u) {
       users.set(u.id, { id: u.id, locale: u.locale ?? 'en-US', name: u.name ?? u.id.toLowerCase(), tz: u.tz ?? 'America/Santiago' });
     },
-    waitForPosts(n, { channel, timeoutMs = 5000 } = {}) {
+    waitForPosts(n, { channel, timeoutMs = 15_000 } = {}) {
       return waiters.wait(
         () => {
           const got = successful('chat.postMessage', channel);
@@ -448,7 +448,7 @@ export async function startFakeSlack(opts: { botToken?: string; botUserId?: stri
         },
       );
     },
-    waitForCalls(method, n, timeoutMs = 5000) {
+    waitForCalls(method, n, timeoutMs = 15_000) {
       return waiters.wait(
         () => {
           const got = successful(method);

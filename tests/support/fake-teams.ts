@@ -76,7 +76,7 @@ export interface FakeConnector {
   failSends(status: number, opts?: { count?: number; code?: string; message?: string; retryAfterSec?: number }): void;
   /**
    * Resolves with the activities sent to that conversation once there are at least `n` (counting only `type` when
-   * given, e.g. 'message' to ignore typing); rejects after timeoutMs (default 5000) listing what was sent.
+   * given, e.g. 'message' to ignore typing); rejects after timeoutMs (default 15 s: generous, a wait only takes long when it fails) listing what was sent.
    */
   waitForSent(conversationId: string, n: number, timeoutOrOpts?: number | { timeoutMs?: number; type?: string }): Promise<SentActivity[]>;
   /** Calls `fn` with every activity added to `sent` (typing included) once it has been answered, as it happens; returns a function that removes it. */
@@ -372,7 +372,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     },
     waitForSent(conversationId, n, timeoutOrOpts) {
       const o = typeof timeoutOrOpts === 'number' ? { timeoutMs: timeoutOrOpts } : (timeoutOrOpts ?? {});
-      const timeoutMs = o.timeoutMs ?? 5000;
+      const timeoutMs = o.timeoutMs ?? 15_000;
       const matching = (): SentActivity[] =>
         sent.filter((s) => s.conversationId === conversationId && (o.type === undefined || s.activity.type === o.type));
       return waiters.wait(

@@ -22,7 +22,8 @@ export async function spawnServer(env: NodeJS.ProcessEnv, port: number, { cwd = 
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: a cold `tsx` start on a loaded 2-core machine takes several seconds.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${out}`);
     try {

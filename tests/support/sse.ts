@@ -50,7 +50,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   })();
   return {
     events,
-    waitFor(pred, ms = 10_000) {
+    waitFor(pred, ms = 15_000) {
       const seen = events.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

@@ -12,10 +12,22 @@ export interface SlackMessage {
   blocks: KnownBlock[];
 }
 
-/** Action ids our listeners match. Choice buttons: `${ACTION.choice}:${i}` (unique within a message), value = option id. */
-export const ACTION = { choice: 'llavero.choice', secret: 'llavero.secret' } as const;
+/**
+ * Action ids our listeners match. Choice buttons: `${ACTION.choice}:${i}` (unique within a message), value = option id.
+ * Command buttons: `${ACTION.command}:${command}`, value = the command.
+ */
+export const ACTION = { choice: 'llavero.choice', secret: 'llavero.secret', command: 'llavero.command' } as const;
+
+/**
+ * The ways out offered beside the PIN (on the message that opens the box, and in the box itself):
+ * whatever is typed in the box is taken as a PIN, so asking for a person, for help or for the
+ * previous step must never need typing there.
+ */
+export const PIN_COMMANDS = ['handoff', 'help', 'back'] as const;
+export type PinCommand = (typeof PIN_COMMANDS)[number];
+export const isPinCommand = (v: unknown): v is PinCommand => typeof v === 'string' && (PIN_COMMANDS as readonly string[]).includes(v);
 /** Modal callback ids. */
-export const VIEW = { secret: 'llavero.secret' } as const;
+export const VIEW = { secret: 'llavero.secret', commandSent: 'llavero.secret.command-sent' } as const;
 /** Where the PIN modal's value is found in `view.state.values[block][action].value`. */
 export const PIN_INPUT = { block: 'pin', action: 'pin' } as const;
 
@@ -144,7 +156,7 @@ function messagesOf(m: Exclude<Rendered, { type: 'text' }>, t: SlackT): SlackMes
           text: fallback(m.text),
           blocks: [
             section('secret.prompt', m.text),
-            { type: 'actions', block_id: 'secret.actions', elements: [button] },
+            { type: 'actions', block_id: 'secret.actions', elements: [button, ...commandButtons(t)] },
             context('secret.note', t('secret.private')),
           ],
         },
@@ -249,6 +261,11 @@ function facts(m: Extract<Rendered, { type: 'report' }>, t: SlackT): Array<[stri
 
 // ---- modal and answered buttons -----------------------------------------------------------------
 
+/** "Talk to a person", "Help", "Back": buttons that send the conversation command, labelled in the conversation's language. */
+function commandButtons(t: SlackT): Button[] {
+  return PIN_COMMANDS.map((c) => ({ type: 'button', action_id: `${ACTION.command}:${c}`, value: c, text: plain(t(`secret.commands.${c}`), LIMITS.buttonText) }));
+}
+
 /** The modal asking for the PIN/password: title, the prompt text, one plain_text_input, submit/close labels; `privateMetadata` passed through (max 3000 chars). */
 export function pinModal(opts: { prompt: string; privateMetadata: string; t: SlackT }): ModalView {
   const { prompt, privateMetadata, t } = opts;
@@ -264,6 +281,8 @@ export function pinModal(opts: { prompt: string; privateMetadata: string; t: Sla
     hint: plain(t('secret.hint'), LIMITS.inputLabel),
     element: { type: 'plain_text_input', action_id: PIN_INPUT.action, focus_on_load: true, min_length: 1, max_length: MAX_SECRET_LENGTH },
   });
+  // Below the field, so a customer who opened the box and finds they need something else has a way out without typing it as a PIN.
+  blocks.push(context('pin.commands.note', t('secret.commands.note')), { type: 'actions', block_id: 'pin.commands', elements: commandButtons(t) });
   return {
     type: 'modal',
     callback_id: VIEW.secret,
@@ -272,6 +291,23 @@ export function pinModal(opts: { prompt: string; privateMetadata: string; t: Sla
     submit: plain(t('secret.submit'), LIMITS.modalButton),
     close: plain(t('secret.close'), LIMITS.modalButton),
     blocks,
+  };
+}
+
+/**
+ * What the PIN box turns into when one of its command buttons is pressed: Slack lets an app close a
+ * modal only in answer to its submission, so the box says the request went to the conversation and
+ * offers only "Close"; the same `private_metadata`, no field.
+ */
+export function commandSentModal(opts: { label: string; privateMetadata: string; t: SlackT }): ModalView {
+  const { label, privateMetadata, t } = opts;
+  return {
+    type: 'modal',
+    callback_id: VIEW.commandSent,
+    private_metadata: privateMetadata,
+    title: plain(t('secret.modal-title'), LIMITS.modalTitle),
+    close: plain(t('secret.commands.close'), LIMITS.modalButton),
+    blocks: [section('pin.command-sent', t('secret.commands.sent', { label }))],
   };
 }
 

@@ -190,11 +190,8 @@ export interface SlackSubmission {
   value: string;
 }
 
-/** The PIN modal's `view_submission`. */
-export function fromViewSubmission(body: unknown, input: { block: string; action: string }): SlackSubmission | undefined {
-  const b = obj(body);
-  const view = obj(b?.view);
-  if (!b || !view || b.type !== 'view_submission') return undefined;
+/** Where the conversation is, from our modal's `private_metadata`; undefined when it is not ours or not readable. */
+function modalContextOf(view: Obj): ModalContext | undefined {
   let meta: Obj | undefined;
   try {
     meta = obj(JSON.parse(str(view.private_metadata) ?? ''));
@@ -203,18 +200,69 @@ export function fromViewSubmission(body: unknown, input: { block: string; action
   }
   const key = str(meta?.k);
   const channel = str(meta?.c);
+  if (!key || !channel) return undefined;
+  const threadTs = str(meta?.t);
+  return { key, target: threadTs ? { channel, threadTs } : { channel } };
+}
+
+/** The PIN modal's `view_submission`. */
+export function fromViewSubmission(body: unknown, input: { block: string; action: string }): SlackSubmission | undefined {
+  const b = obj(body);
+  const view = obj(b?.view);
+  if (!b || !view || b.type !== 'view_submission') return undefined;
+  const context = modalContextOf(view);
   const team = str(obj(b.team)?.id) ?? str(obj(b.user)?.team_id);
   const user = str(obj(b.user)?.id);
   const viewId = str(view.id);
-  if (!key || !channel || !team || !user || !viewId) return undefined;
-  const threadTs = str(meta?.t);
+  if (!context || !team || !user || !viewId) return undefined;
   const field = obj(obj(obj(obj(view.state)?.values)?.[input.block])?.[input.action]);
   return {
-    context: { key, target: threadTs ? { channel, threadTs } : { channel } },
+    context,
     team,
     user,
     messageId: `view:${viewId}`,
     value: typeof field?.value === 'string' ? field.value : '',
+  };
+}
+
+/** A button pressed inside our PIN modal (a `block_actions` whose container is the view, not a message). */
+export interface SlackModalAction {
+  context: ModalContext;
+  team: string;
+  user: string;
+  /** Unique per click: the inbox key. */
+  messageId: string;
+  viewId: string;
+  /** The view's version, so updating it cannot overwrite a newer one. */
+  hash?: string;
+  actionId: string;
+  value: string;
+  label: string;
+}
+
+export function fromModalAction(body: unknown): SlackModalAction | undefined {
+  const b = obj(body);
+  const view = obj(b?.view);
+  const container = obj(b?.container);
+  if (!b || !view || b.type !== 'block_actions' || container?.type !== 'view') return undefined;
+  const action = Array.isArray(b.actions) ? obj(b.actions[0]) : undefined;
+  const context = modalContextOf(view);
+  const team = str(obj(b.team)?.id) ?? str(obj(b.user)?.team_id);
+  const user = str(obj(b.user)?.id);
+  const viewId = str(view.id) ?? str(container.view_id);
+  const actionId = str(action?.action_id);
+  if (!action || !context || !team || !user || !viewId || !actionId) return undefined;
+  const hash = str(view.hash);
+  return {
+    context,
+    team,
+    user,
+    messageId: `action:${str(b.trigger_id) ?? `${viewId}:${str(action.action_ts) ?? ''}`}`,
+    viewId,
+    ...(hash ? { hash } : {}),
+    actionId,
+    value: str(action.value) ?? '',
+    label: str(obj(action.text)?.text) ?? '',
   };
 }
 

@@ -9,7 +9,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createOutboxWorker, type OutboxWorker } from '../../chat/outbox.ts';
 import type { NoticeHub } from '../../chat/notices.ts';
 import type { Inbound, Locale } from '../../conversation/messages.ts';
-import { ACTION, PIN_INPUT, VIEW, answered, pinModal, type SlackT } from './blocks.ts';
+import { ACTION, PIN_INPUT, VIEW, answered, commandSentModal, isPinCommand, pinModal, type SlackT } from './blocks.ts';
 import { createChannelTurns, type ChannelDeps } from '../channel.ts';
 import { createDesk, type Desk } from './desk.ts';
 import { downloadFile } from '../download.ts';
@@ -21,6 +21,7 @@ import {
   fromDeskMessage,
   fromMention,
   fromMessageEvent,
+  fromModalAction,
   fromViewSubmission,
   type SlackInput,
   type SlackMessage,
@@ -81,7 +82,7 @@ export const SLACK_APP = {
   events: ['app_mention', 'message.channels', 'message.groups', 'message.im'],
   scopes: ['app_mentions:read', 'channels:history', 'chat:write', 'files:read', 'groups:history', 'im:history', 'users:read'],
   /** Web API methods called, and the scope each needs (views.open needs none: it rides on a trigger). */
-  methods: { 'auth.test': null, 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'chat.delete': 'chat:write', 'files.info': 'files:read', 'users.info': 'users:read', 'views.open': null },
+  methods: { 'auth.test': null, 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', 'chat.delete': 'chat:write', 'files.info': 'files:read', 'users.info': 'users:read', 'views.open': null, 'views.update': null },
 } as const;
 
 /** Slack's locale ("es-LA", "en-US") to ours; anything else gets Spanish, our customers' usual language. */
@@ -92,7 +93,8 @@ function boltLogger(log: FastifyBaseLogger): Logger {
   let level = LogLevel.INFO;
   const child = log.child({ channel: 'slack' });
   return {
-    debug: (...m: unknown[]) => child.debug(m.map(String).join(' ')),
+    // Slack's debug lines carry whole payloads, customer text included: never logged.
+    debug: () => {},
     info: (...m: unknown[]) => child.info(m.map(String).join(' ')),
     warn: (...m: unknown[]) => child.warn(m.map(String).join(' ')),
     error: (...m: unknown[]) => child.error(m.map(String).join(' ')),
@@ -266,6 +268,35 @@ export async function slack(server: FastifyInstance, opts: SlackOptions): Promis
       void sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed'));
     }
     await turn({ ...a, continueOnly: true, inbound: async () => ({ type: 'choice', id: a.value }) });
+  });
+
+  // "Talk to a person", "Help", "Back" beside the PIN: on the message that asks for it, or inside the PIN box.
+  bolt.action(new RegExp(`^${ACTION.command.replace('.', '\\.')}:`), async ({ ack, body }) => {
+    await ack();
+    const inBox = fromModalAction(body);
+    if (inBox) {
+      const command = inBox.value;
+      if (!isPinCommand(command)) return;
+      const conv = await chat.find('slack', inBox.context.key);
+      const st = tOf(conv?.state.locale ?? 'es');
+      // The box cannot be closed from here (Slack closes a modal only on its submission): it now says where the answer is.
+      const view = commandSentModal({ label: inBox.label, privateMetadata: encodeModalContext(inBox.context), t: st });
+      void client.views
+        .update({ view_id: inBox.viewId, ...(inBox.hash ? { hash: inBox.hash } : {}), view: view as never })
+        .catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'views.update failed'));
+      await turn({ key: inBox.context.key, user: inBox.user, messageId: inBox.messageId, target: inBox.context.target, continueOnly: true, inbound: async () => ({ type: 'command', command }) });
+      return;
+    }
+    const a = fromBlockAction(body);
+    if (!a || !isPinCommand(a.value)) return;
+    const command = a.value;
+    const conv = await chat.find('slack', a.key);
+    if (a.message && conv) {
+      // Like a choice: the message keeps the answer and loses its buttons ("Enter PIN" too; the answer asks again if it should).
+      const blocks = answered(a.message.blocks as never, a.label, tOf(conv.state.locale));
+      void sender.update(a.target.channel, a.message.ts, a.label, blocks).catch((err: unknown) => log.warn({ err, channel: 'slack' }, 'chat.update failed'));
+    }
+    await turn({ ...a, continueOnly: true, inbound: async () => ({ type: 'command', command }) });
   });
 
   bolt.action(/^llavero\.desk\./, async ({ ack, body }) => {

@@ -17,7 +17,7 @@ export interface TeamsMessage {
 export type AdaptiveCard = { type: 'AdaptiveCard'; version: string; body: unknown[]; actions?: unknown[]; $schema?: string; msteams?: unknown };
 
 /** What `parseSubmit` makes of an `activity.value`. */
-export type Submitted = { kind: 'choice'; id: string; label?: string } | { kind: 'secret'; text: string };
+export type Submitted = { kind: 'choice'; id: string; label?: string } | { kind: 'secret'; text: string } | { kind: 'command'; command: PinCommand };
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive' as const;
 const SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -27,7 +27,14 @@ const VERSION = '1.4';
 const SECRET_VERSION = '1.5';
 
 /** The discriminator of every Action.Submit `data` we send; `activity.value` without it is not ours. */
-export const SUBMIT = { choice: 'choice', secret: 'secret' } as const;
+export const SUBMIT = { choice: 'choice', secret: 'secret', command: 'command' } as const;
+
+/**
+ * The ways out offered beside the PIN field: whatever is typed in the field is taken as a PIN, so
+ * asking for a person, for help or for the previous step must never need typing there.
+ */
+export const PIN_COMMANDS = ['handoff', 'help', 'back'] as const;
+export type PinCommand = (typeof PIN_COMMANDS)[number];
 /** The id of the PIN input: its value comes back as `activity.value.pin`. */
 export const PIN_INPUT_ID = 'pin';
 
@@ -250,9 +257,18 @@ function secret(prompt: string, t: TeamsT): TeamsMessage {
     maxLength: LIMITS.secret,
   });
   body.push(paragraph(t('secret.private'), { id: 'secret.note', size: 'small', isSubtle: true }));
+  // `associatedInputs: 'none'`: the command buttons neither send what is in the field nor are held back by its
+  // "required" check, so "talk to a person" works with the field empty and never carries a half-typed PIN.
+  const commands = PIN_COMMANDS.map((command) => ({
+    type: 'Action.Submit',
+    id: `secret.${command}`,
+    title: t(`secret.commands.${command}`),
+    associatedInputs: 'none',
+    data: { llavero: SUBMIT.command, command },
+  }));
   const content = adaptiveCard(body, {
     version: SECRET_VERSION,
-    actions: [{ type: 'Action.Submit', id: 'secret.submit', title: t('secret.submit'), style: 'positive', data: { llavero: SUBMIT.secret } }],
+    actions: [{ type: 'Action.Submit', id: 'secret.submit', title: t('secret.submit'), style: 'positive', data: { llavero: SUBMIT.secret } }, ...commands],
   });
   return withCard(content, prompt || t('secret.label'));
 }
@@ -333,6 +349,13 @@ export function parseSubmit(value: unknown): Submitted | undefined {
       const text = value[PIN_INPUT_ID];
       if (typeof text !== 'string' || text === '' || text.length > LIMITS.secret) return undefined;
       return { kind: 'secret', text };
+    }
+    case SUBMIT.command: {
+      // A client that ignores `associatedInputs` may send the field along: accepted, and dropped here (never passed on).
+      if (!onlyKeys(value, ['llavero', 'command', PIN_INPUT_ID])) return undefined;
+      const { command } = value;
+      if (typeof command !== 'string' || !(PIN_COMMANDS as readonly string[]).includes(command)) return undefined;
+      return { kind: 'command', command: command as PinCommand };
     }
     default:
       return undefined;

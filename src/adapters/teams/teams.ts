@@ -114,7 +114,11 @@ export async function teams(server: FastifyInstance, opts: TeamsOptions): Promis
   /** What the customer did, as an inbound message; undefined: nothing for us (a reaction, an empty card). */
   async function inboundOf(a: Partial<Activity>): Promise<Inbound | undefined> {
     const submitted = parseSubmit(a.value);
-    if (submitted) return submitted.kind === 'choice' ? { type: 'choice', id: submitted.id } : { type: 'secret', text: submitted.text };
+    if (submitted) {
+      if (submitted.kind === 'choice') return { type: 'choice', id: submitted.id };
+      if (submitted.kind === 'command') return { type: 'command', command: submitted.command };
+      return { type: 'secret', text: submitted.text };
+    }
     const file = (a.attachments ?? []).find((x) => x.contentType === FILE_DOWNLOAD_INFO);
     if (file) {
       const got = await downloadAttachment(file, { maxBytes: maxFileBytes, serviceUrl: a.serviceUrl });

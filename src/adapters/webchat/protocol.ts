@@ -14,7 +14,14 @@ export type ServerMessage =
   | { t: 'bot'; messages: Rendered[]; locale: Locale; at: number }
   /** Written by staff, not in answer to the customer's last message: an agent's reply, "X joined", the bot's step after a return. */
   | { t: 'push'; messages: Rendered[]; at: number }
-  | { t: 'error'; code: string; mid?: string; text?: string };
+  /**
+   * A frame refused or a turn that failed. `mid`: the customer's message it is about, whenever the
+   * frame had one (the widget marks that message "not sent" and offers to retry it). `ref`: the
+   * reference a failed turn was logged under, for support. `messages`: what the bot says about it
+   * (the apology carrying the reference), when the server rendered one. `retryAfter`: seconds
+   * before trying again (rate limits).
+   */
+  | { t: 'error'; code: string; mid?: string; text?: string; ref?: string; messages?: Rendered[]; retryAfter?: number };
 
 export type ParseError = 'protocol.not-json' | 'protocol.unknown' | 'protocol.field' | 'protocol.file-encoding';
 

@@ -1,13 +1,16 @@
 /** The web chat channel: the widget's static files, its UI strings, and the WebSocket that carries the conversation. */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { ChatService } from '../../chat/service.ts';
+import type { ChatService, SendResult } from '../../chat/service.ts';
 import type { NoticeHub } from '../../chat/notices.ts';
 import type { Locale } from '../../conversation/messages.ts';
+import type { Rendered } from '../../conversation/render.ts';
 import type { Resources } from '../../i18n/resources.ts';
-import { parseClient, type ServerMessage } from './protocol.ts';
+import { createAddressLimiter } from './limits.ts';
+import { parseClient, type ClientMessage, type ServerMessage } from './protocol.ts';
 
 export interface WebchatOptions {
   chat: ChatService;
@@ -18,6 +21,14 @@ export interface WebchatOptions {
   /** Messages per conversation: burst and sustained rate (per second). */
   messageBurst?: number;
   messagesPerSecond?: number;
+  /** New conversations (a `hello` that does not resume one) per client address per minute; 0: no limit. */
+  newConversationsPerMinute?: number;
+  /**
+   * Whether a resume token belongs to a conversation, asked only when the address's budget of new
+   * conversations is spent: a hello that resumes is let through then, one that would create is not.
+   * Absent: every hello needs the budget while it is spent.
+   */
+  tokenKnown?: (token: string) => Promise<boolean>;
   /** Called with +1/-1 as sockets open and close (metrics). */
   onConnections?: (delta: number) => void;
   /** A frame refused before any turn (malformed, rate limited): for metrics. */
@@ -52,9 +63,35 @@ export interface Webchat {
 /** WebSocket close code "Service Restart": the widget reconnects at once. */
 export const CLOSE_RESTART = 1012;
 
+/**
+ * What `ChatService.send` returns for a turn that threw (agreed with the engine's split): the
+ * reference it was logged under and the rendered apology carrying it. Typed here until the
+ * service's own `SendResult` names it; the routes handle both that and a send that still throws.
+ */
+type TurnFailed = { ok: false; code: 'turn.failed'; ref: string; outbound: Rendered[] };
+type Sent = SendResult | TurnFailed;
+const isTurnFailed = (r: Sent): r is TurnFailed => !r.ok && r.code === 'turn.failed';
+
+/** A short reference for a failure, said to the customer and written in the log line with the details. */
+const newRef = (): string => randomBytes(4).toString('hex');
+
 export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promise<Webchat> {
-  const { chat, resources, now, allowedOrigins, messageBurst = 20, messagesPerSecond = 2, onConnections = () => {}, onRefused = () => {}, notices } = opts;
+  const {
+    chat,
+    resources,
+    now,
+    allowedOrigins,
+    messageBurst = 20,
+    messagesPerSecond = 2,
+    newConversationsPerMinute = 20,
+    tokenKnown,
+    onConnections = () => {},
+    onRefused = () => {},
+    notices,
+  } = opts;
   const connections: Connections = new Map();
+  // Per address, across sockets: one socket or many, a script cannot fill the store with conversations.
+  const newConversations = createAddressLimiter({ perMinute: newConversationsPerMinute, now });
   const cursors = new WeakMap<WebSocket, PushCursor>();
 
   /** Show a socket the staff lines it has not shown yet (an agent's reply, "X joined", the bot after a return). */
@@ -138,25 +175,51 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
     socket.on('message', (data, isBinary) => {
       // While draining, a frame is left unacknowledged: the widget resends it to the next process.
       if (draining) return;
-      chain = chain.then(() => handle(isBinary ? '' : String(data))).catch((err: unknown) => {
-        req.log.error({ err, conversationId }, 'webchat frame failed');
-        send({ t: 'error', code: 'internal' });
-      });
+      const parsed = parseClient(isBinary ? '' : String(data));
+      chain = chain
+        .then(() => handle(parsed))
+        .catch((err: unknown) => {
+          // The message id goes back with the error, so the widget can mark that message and offer to retry it.
+          const mid = parsed.ok ? (parsed.msg.t === 'inbound' ? parsed.msg.mid : undefined) : parsed.mid;
+          const ref = newRef();
+          req.log.error({ err, conversationId, ref }, 'webchat frame failed');
+          send({ t: 'typing', on: false });
+          send({ t: 'error', code: 'internal', ref, ...(mid ? { mid } : {}) });
+        });
     });
     socket.on('close', () => {
       forget();
       if (sockets.delete(socket)) onConnections(-1);
     });
 
-    async function handle(raw: string): Promise<void> {
-      const parsed = parseClient(raw);
+    /**
+     * A hello that would start a conversation spends one of the address's new conversations; one
+     * that resumes (a known token) does not. Refused: false, with the error frame sent.
+     */
+    async function mayOpen(msg: Extract<ClientMessage, { t: 'hello' }>): Promise<{ ok: boolean; spent: boolean }> {
+      if (newConversations.take(req.ip)) return { ok: true, spent: true };
+      if (msg.token !== undefined && tokenKnown && (await tokenKnown(msg.token))) return { ok: true, spent: false };
+      onRefused('new-conversations');
+      send({ t: 'error', code: 'conversations.rate-limited', retryAfter: Math.max(1, newConversations.retryAfter(req.ip)) });
+      return { ok: false, spent: false };
+    }
+
+    async function handle(parsed: ReturnType<typeof parseClient>): Promise<void> {
       if (!parsed.ok) {
         onRefused(parsed.code);
         return send({ t: 'error', code: parsed.code, ...(parsed.mid ? { mid: parsed.mid } : {}) });
       }
       const msg = parsed.msg;
       if (msg.t === 'hello') {
+        // Hellos share the socket's message budget too: resuming costs reads, and a loop of them is no customer.
+        if (!allow()) {
+          onRefused('rate-limited');
+          return send({ t: 'error', code: 'rate-limited' });
+        }
+        const may = await mayOpen(msg);
+        if (!may.ok) return;
         const opened = await chat.open({ channel: 'webchat', token: msg.token, locale: msg.locale });
+        if (may.spent && !opened.created) newConversations.refund(req.ip);
         forget();
         conversationId = opened.id;
         connections.set(opened.id, (connections.get(opened.id) ?? new Set()).add(socket));
@@ -177,9 +240,20 @@ export async function webchat(app: FastifyInstance, opts: WebchatOptions): Promi
         return send({ t: 'error', code: 'rate-limited', mid: msg.mid });
       }
       send({ t: 'typing', on: true });
-      const r = await chat.send(conversationId, msg.inbound, { messageId: msg.mid, channel: 'webchat' });
+      let r: Sent;
+      try {
+        r = await chat.send(conversationId, msg.inbound, { messageId: msg.mid, channel: 'webchat' });
+      } catch (err) {
+        // A turn that threw was not committed: the customer's message is not taken, and may be sent again.
+        const ref = newRef();
+        req.log.error({ err, conversationId, mid: msg.mid, ref }, 'webchat turn failed');
+        r = { ok: false, code: 'turn.failed', ref, outbound: [] };
+      }
       if (!r.ok) {
         send({ t: 'typing', on: false });
+        if (isTurnFailed(r)) {
+          return send({ t: 'error', code: r.code, mid: msg.mid, ref: r.ref, ...(r.outbound.length > 0 ? { messages: r.outbound } : {}) });
+        }
         return send({ t: 'error', code: r.code, mid: msg.mid });
       }
       send({ t: 'ack', mid: msg.mid });

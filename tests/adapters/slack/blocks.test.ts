@@ -1,7 +1,7 @@
 // Slack rendering: what a customer sees in Slack for each kind of message, in both languages, within Block Kit's limits.
 import type { AnyBlock } from '@slack/types';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTION, PIN_INPUT, VIEW, answered, escapeMrkdwn, pinModal, toSlackMessages, type SlackMessage, type SlackT } from '../../../src/adapters/slack/blocks.ts';
+import { ACTION, PIN_COMMANDS, PIN_INPUT, VIEW, answered, commandSentModal, escapeMrkdwn, pinModal, toSlackMessages, type SlackMessage, type SlackT } from '../../../src/adapters/slack/blocks.ts';
 import { inspect } from '../../../src/certs/inspect.ts';
 import type { CertReport } from '../../../src/certs/report.ts';
 import type { Locale, Outbound } from '../../../src/conversation/messages.ts';
@@ -297,13 +297,27 @@ describe('file, PIN, handoff, end and plain text', () => {
     expect(m!.text).toContain(tr('verify:askFile.prompt', 'es'));
   });
 
-  it('asking for the PIN shows a primary button that opens the private box, and says why', () => {
+  it('asking for the PIN shows a primary button that opens the private box, the ways out beside it, and says why', () => {
     const [m] = slack([{ type: 'request-secret', key: 'verify:wrongSecret.prompt', params: { attemptsLeft: 3 } }], 'en');
     expect(textsOf(m!.blocks, 'section')[0]).toContain('You have 3 attempts left');
     const [button, ...others] = buttonsOf(m!.blocks);
-    expect(others).toEqual([]);
     expect(button).toMatchObject({ action_id: ACTION.secret, style: 'primary', text: { type: 'plain_text', text: 'Enter PIN or password' } });
+    // Pressing one of these sends the command: it never goes through the PIN box, so it can never count as a wrong PIN.
+    expect(others.map((b) => [b.action_id, b.value, json(b.text).text])).toEqual([
+      [`${ACTION.command}:handoff`, 'handoff', 'Talk to a person'],
+      [`${ACTION.command}:help`, 'help', 'Help'],
+      [`${ACTION.command}:back`, 'back', 'Back'],
+    ]);
+    expect(others.every((b) => b.style === undefined)).toBe(true);
     expect(textsOf(m!.blocks, 'context')[0]).toContain('never stays in the chat history');
+  });
+
+  it('the attempts left agree with their number: one attempt, several, in each language', () => {
+    const prompt = (n: number, l: 'es' | 'en') => textsOf(slack([{ type: 'request-secret', key: 'verify:wrongSecret.prompt', params: { attemptsLeft: n } }], l)[0]!.blocks, 'section')[0];
+    expect(prompt(1, 'es')).toMatch(/Le queda 1 intento\.$/);
+    expect(prompt(3, 'es')).toMatch(/Le quedan 3 intentos\.$/);
+    expect(prompt(1, 'en')).toMatch(/You have 1 attempt left\.$/);
+    expect(prompt(2, 'en')).toMatch(/You have 2 attempts left\.$/);
   });
 
   it('handoff gets 🙋; end and consecutive texts are sections; texts share a message and order is kept', () => {
@@ -423,7 +437,20 @@ describe('pinModal()', () => {
       const input = view.blocks.find((b) => b.type === 'input');
       expect(input).toMatchObject({ block_id: PIN_INPUT.block, element: { type: 'plain_text_input', action_id: PIN_INPUT.action } });
       expect(json(input).optional).toBeUndefined();
+      // Under the field, the ways out, as buttons: the box itself never has to be used for them.
+      const row = view.blocks.find((b) => b.type === 'actions');
+      expect(view.blocks.indexOf(row!)).toBeGreaterThan(view.blocks.indexOf(input!));
+      expect(buttonsOf([row!]).map((b) => b.action_id)).toEqual(PIN_COMMANDS.map((c) => `${ACTION.command}:${c}`));
     }
+  });
+
+  it('after a command button in the box, the box says where the answer is and keeps only "Close"', () => {
+    const view = commandSentModal({ label: 'Ayuda', privateMetadata: '{"k":"T:D1","c":"D1"}', t: es });
+    assertValidBlocks(view.blocks, 'modal');
+    expect(view).toMatchObject({ type: 'modal', callback_id: VIEW.commandSent, private_metadata: '{"k":"T:D1","c":"D1"}', close: { text: 'Cerrar' } });
+    expect(view.submit).toBeUndefined();
+    expect(view.blocks.some((b) => b.type === 'input' || b.type === 'actions')).toBe(false);
+    expect(textsOf(view.blocks, 'section')[0]).toMatch(/«Ayuda».*conversación/);
   });
 
   it('refuses private metadata longer than Slack keeps', () => {

@@ -4,6 +4,7 @@
  * on, a web chat customer over a real WebSocket, the fake Slack Web API, and signed events from
  * agents replying in the desk's threads.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { startFakeSlack, type FakeSlack, type RecordedCall } from '../../support
 import { bot } from '../../support/bot.ts';
 import { startServer, type TestServer } from '../../support/server.ts';
 import { postEvent, postInteraction } from '../../support/slack-signing.ts';
+import { waitFor } from '../../support/wait.ts';
 import { connect, type ChatClient } from '../../support/ws-client.ts';
 
 const SIGNING_SECRET = 'llavero-test-signing-secret';
@@ -36,14 +38,15 @@ let seq = 0;
 const slackTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 
 /** Poll `check` until it returns something (or time runs out, with `what` in the error). */
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const found = await waitFor(
+    async () => {
+      const got = await check();
+      return got === undefined ? undefined : { got };
+    },
+    { what },
+  );
+  return found.got;
 }
 
 const textOf = (c: RecordedCall): string => `${String(c.args.text ?? '')}\n${JSON.stringify(c.args.blocks ?? [])}`;
@@ -61,7 +64,8 @@ describe('Slack agents desk', () => {
       store: on,
       // The console link comes from PUBLIC_URL, as in production.
       env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url, SLACK_HANDOFF_CHANNEL: DESK, PUBLIC_URL: 'https://llavero.example.com' },
-      options: { slackOptions: { retryConfig: { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 }, outboxIntervalMs: 200 } },
+      // A long acknowledgement deadline: the answer to a delivered event then means it was applied, however busy the machine.
+      options: { slackOptions: { retryConfig: { retries: 3, factor: 1, minTimeout: 10, maxTimeout: 50 }, outboxIntervalMs: 200, ackTimeoutMs: 30_000 } },
     });
 
   beforeAll(async () => {
@@ -86,6 +90,23 @@ describe('Slack agents desk', () => {
   const settle = async () => {
     await a.app.slack?.idle();
     await b.app.slack?.idle();
+  };
+  /**
+   * Both instances have acted on every notice sent so far. Notices reach a hub in order and the desk subscribed
+   * first, so once a fresh notice (for no conversation) reaches both hubs, each desk has taken up every earlier
+   * one; then both go idle. This replaces "sleep, then check nothing more happened".
+   */
+  const caughtUp = async () => {
+    const marker = randomUUID();
+    const heard = new Set<TestServer>();
+    const offs = [a, b].map((s) => s.app.notices.subscribe((n) => n !== 'resync' && n.conversationId === marker && heard.add(s)));
+    try {
+      await store.notify({ conversationId: marker });
+      await waitFor(() => heard.size === 2, { what: 'a fresh notice to reach both instances' });
+    } finally {
+      for (const off of offs) off();
+    }
+    await settle();
   };
 
   /** Thread heads posted in the desk for a conversation (found by the console link they carry), deleted ones left out. */
@@ -152,9 +173,8 @@ describe('Slack agents desk', () => {
   it('posts one thread with the context when a web chat customer asks for a person, with two instances listening', async () => {
     const { c, id } = await customerWaiting(a);
     const head = await until('the desk thread', () => heads(id)[0]);
-    // Both instances heard the notice; give the slower one time to try, then look again.
-    await new Promise((r) => setTimeout(r, 300));
-    await settle();
+    // Both instances heard the notice; once both have acted on it, look again.
+    await caughtUp();
     // Posted once: not posted twice and one of them deleted.
     expect(heads(id, { deletedToo: true })).toHaveLength(1);
     const shown = textOf(head);
@@ -181,7 +201,7 @@ describe('Slack agents desk', () => {
     // Ana answers in the thread (Slack delivers it to instance a; the customer's socket is on b).
     const reply = agentSays('U0ANA', head, 'Hola, revise <https://www.hacienda.go.cr|la página de Hacienda> &amp; me cuenta.\nGracias');
     expect(await deliver(a, reply)).toBe(200);
-    const pushed = await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.type === 'agent'), 5_000);
+    const pushed = await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.type === 'agent'));
     expect(pushed.messages.find((x) => x.type === 'agent')).toMatchObject({
       type: 'agent',
       name: 'Ana Rojas',
@@ -195,7 +215,6 @@ describe('Slack agents desk', () => {
 
     // Slack delivers the same message again (to the other instance): applied once.
     expect(await deliver(b, reply, { retryNum: 1 })).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
     const agentLines = (await store.transcript(id)).filter((m) => (m.body as { type?: string }).type === 'agent');
     expect(agentLines).toHaveLength(1);
 
@@ -210,7 +229,7 @@ describe('Slack agents desk', () => {
     // Ana closes it from the thread's first message; the customer is told, the thread says so, the controls go.
     expect(headNow(head)).toContain('llavero.desk.close');
     expect(await interact(b, press('U0ANA', head, closeAs('solved')))).toBe(200);
-    await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.type === 'end'), 5_000);
+    await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.type === 'end'));
     expect((await store.getConversation(id))?.state.status).toBe('ended');
     await until('the close in the thread', () => thread(head).find((x) => x.includes('Ana Rojas cerró la conversación')));
     await until('the head closed', () => (headNow(head).includes('Cerrada') ? true : undefined));
@@ -241,7 +260,7 @@ describe('Slack agents desk', () => {
     const { c, id } = await customerWaiting(b);
     const head = tsOf(await until('the desk thread', () => heads(id)[0]));
     expect(await interact(a, press('U0LUIS', head, backToBot))).toBe(200);
-    const back = await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.key === 'common:handoff.returned'), 5_000);
+    const back = await c.waitFor((m): m is Push => isPush(m) && m.messages.some((x) => x.key === 'common:handoff.returned'));
     expect(back.messages.find((x) => x.key === 'common:handoff.returned')?.text).toContain('Luis Mora');
     expect(back.messages.some((x) => x.type === 'choices' && x.key.startsWith('atv:revoke.'))).toBe(true);
     expect((await store.getConversation(id))?.state.handoff).toBeUndefined();
@@ -249,8 +268,7 @@ describe('Slack agents desk', () => {
     await until('the head with the assistant', () => (headNow(head).includes('Con el asistente') ? true : undefined));
     // Back with the bot: what the customer writes now is not the desk's business.
     await c.say({ t: 'text', text: 'ATV clásico' });
-    await new Promise((r) => setTimeout(r, 200));
-    await settle();
+    await caughtUp();
     expect(thread(head).some((x) => x.includes('ATV clásico'))).toBe(false);
     c.close();
   });
@@ -285,8 +303,7 @@ describe('Slack agents desk', () => {
     // A reply whose signature is not Slack's.
     expect(await deliver(a, agentSays('U0ANA', head, 'falsificado'), { signature: `v0=${'0'.repeat(64)}` })).toBe(401);
 
-    await new Promise((r) => setTimeout(r, 200));
-    await settle();
+    await caughtUp();
     expect(fake.calls.slice(calls).filter((x) => x.method !== 'auth.test')).toEqual([]);
     expect(await store.transcript(id)).toHaveLength(lines);
     expect((await store.getConversation(id))?.state.handoff?.status).toBe('queued');
@@ -302,8 +319,7 @@ describe('Slack agents desk', () => {
     expect(await store.recordDeskThread({ conversationId: id, channel: DESK, ts: 'pending:dead', createdAt: Date.now() - 60 * 60_000, mirroredSeq: 0, handedOff: true })).toBe(true);
     await c.say({ t: 'text', text: 'quiero hablar con una persona' });
     const head = await until('the thread taken over', () => heads(id)[0]);
-    await new Promise((r) => setTimeout(r, 300));
-    await settle();
+    await caughtUp();
     expect(heads(id)).toHaveLength(1);
     expect((await store.deskThreadOf(id))?.ts).toBe(tsOf(head));
     c.close();
@@ -335,12 +351,12 @@ describe('Slack agents desk', () => {
     expect(taken?.ts).not.toBe(pending.ts);
     expect(taken?.ts.startsWith('pending:')).toBe(false);
     // The first poster's message lands after the retry, finds its marker gone, and deletes itself.
-    await until('the duplicate deleted', () => (heads(id2, { deletedToo: true }).length === 2 && heads(id2).length === 1 ? true : undefined), 8_000);
+    await until('the duplicate deleted', () => (heads(id2, { deletedToo: true }).length === 2 && heads(id2).length === 1 ? true : undefined));
     await settle();
     expect(heads(id2)).toHaveLength(1);
     expect(tsOf(heads(id2)[0] as RecordedCall)).toBe(taken?.ts);
     d.close();
-  }, 15_000);
+  }, 60_000);
 });
 
 describe('desk parsing', () => {

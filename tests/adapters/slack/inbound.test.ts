@@ -1,7 +1,7 @@
 // Slack payloads → the customer's input and conversation key, on the recorded fixtures and hostile variations.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fromBlockAction, fromMention, fromMessageEvent, fromViewSubmission, plainText } from '../../../src/adapters/slack/inbound.ts';
+import { fromBlockAction, fromMention, fromMessageEvent, fromModalAction, fromViewSubmission, plainText } from '../../../src/adapters/slack/inbound.ts';
 import { parseSlackBody } from '../../../src/adapters/slack/receiver.ts';
 
 type Json = Record<string, unknown>;
@@ -80,6 +80,26 @@ describe('interactions', () => {
     expect(fromViewSubmission(body, { block: 'pin', action: 'pin' })).toMatchObject({ context: { key: 'T0LLAVERO:D0CUSTOMER', target: { channel: 'D0CUSTOMER' } }, value: '1234' });
     view.private_metadata = '{not json';
     expect(fromViewSubmission(body, { block: 'pin', action: 'pin' })).toBeUndefined();
+  });
+
+  it('a button inside the PIN box: the conversation comes from the box, the press from the trigger; a message button is not that', () => {
+    const body = fixture('block_actions_view');
+    expect(fromModalAction(body)).toEqual({
+      context: { key: 'T0LLAVERO:D0CUSTOMER', target: { channel: 'D0CUSTOMER' } },
+      team: 'T0LLAVERO',
+      user: 'U0CUSTOMER',
+      messageId: `action:${String(body.trigger_id)}`,
+      viewId: 'V0PIN',
+      hash: '1700000815.Zx8cVb7n',
+      actionId: 'llavero.command:handoff',
+      value: 'handoff',
+      label: 'Hablar con una persona',
+    });
+    // No channel in a view's press: never mistaken for a press on a message.
+    expect(fromBlockAction(body)).toBeUndefined();
+    expect(fromModalAction(fixture('block_actions'))).toBeUndefined();
+    (body.view as Json).private_metadata = 'not ours';
+    expect(fromModalAction(body)).toBeUndefined();
   });
 
   it('interactivity arrives as a form with a JSON payload; anything else is refused', () => {

@@ -326,6 +326,80 @@ describe('Slack adapter', () => {
     expect(lastText(w)).toMatch(/Hacienda/);
   });
 
+  /** The conversation's wrong PINs so far, as the server counts them (five lock the check). */
+  async function wrongPins(w: Where): Promise<number> {
+    const rec = await store.findByChannelKey('slack', `T0LLAVERO:${w.channel}`);
+    if (!rec) throw new Error(`no conversation in ${w.channel}`);
+    return rec.state.secretFailures.length;
+  }
+
+  it('the PIN message offers "talk to a person", "help" and "back" beside "Enter PIN"; "talk to a person" hands over and uses no attempt', async () => {
+    const w = await toFileStep('D0PINOUT');
+    fake.addFile({ id: 'F0PINOUT', name: SANDBOX_NAME, bytes: SANDBOX });
+    await share(w, { id: 'F0PINOUT', name: SANDBOX_NAME, size: SANDBOX.length });
+    const pin = button(w, /PIN/);
+    const labels = (pin.block.elements as Json[]).map((e) => String((e.text as Json).text));
+    expect(labels).toEqual(['Escribir PIN o contraseña', 'Hablar con una persona', 'Ayuda', 'Atrás']);
+    await click(w, 'Hablar con una persona');
+    expect(lastText(w)).toMatch(/Le paso con una persona/);
+    // The pressed message keeps the answer and loses its buttons, "Enter PIN" included.
+    const pressed = shown(w).find((m) => m.ts === pin.message.ts) as Shown;
+    expect(pressed.blocks.some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(pressed.blocks)).toMatch(/Hablar con una persona/);
+    expect(everything(w)).not.toMatch(/quedan \d+ intentos/);
+    expect(await wrongPins(w)).toBe(0);
+    // Back to the assistant: the queue is left as it was found (the agent test below counts places in it).
+    await click(w, 'Volver al asistente');
+    expect((await store.findByChannelKey('slack', `T0LLAVERO:${w.channel}`))?.state.handoff).toBeUndefined();
+  });
+
+  it('inside the PIN box, "help" and "talk to a person" reach the conversation as commands; the box says where the answer is', async () => {
+    const w = await toFileStep('D0PINBOX');
+    fake.addFile({ id: 'F0PINBOX', name: SANDBOX_NAME, bytes: SANDBOX });
+    await share(w, { id: 'F0PINBOX', name: SANDBOX_NAME, size: SANDBOX.length });
+
+    /** Open the box and press one of its buttons, as Slack sends it: a block_actions whose container is the view. */
+    async function pressInBox(label: string): Promise<Json> {
+      const opened = fake.calls.filter((c) => c.method === 'views.open').length;
+      await click(w, /PIN/);
+      const view = ((await fake.waitForCalls('views.open', opened + 1)).at(-1) as RecordedCall).args.view as Json;
+      const row = (view.blocks as Json[]).find((b) => b.type === 'actions') as Json;
+      const element = (row.elements as Json[]).find((e) => (e.text as Json).text === label);
+      expect(element, `no "${label}" in the PIN box`).toBeDefined();
+      const viewId = `V${unique()}`;
+      const body = fixture('block_actions_view');
+      (body.user as Json).id = w.user;
+      body.trigger_id = `trigger-${unique()}`;
+      body.container = { type: 'view', view_id: viewId };
+      body.view = { ...(body.view as Json), id: viewId, callback_id: view.callback_id, private_metadata: view.private_metadata, blocks: view.blocks };
+      body.actions = [{ ...(element as Json), block_id: row.block_id, action_ts: slackTs() }];
+      const updates = fake.calls.filter((c) => c.method === 'views.update').length;
+      const r = await postInteraction(eventsUrl(), body, signed());
+      expect(r.status).toBe(200);
+      await settle();
+      const update = ((await fake.waitForCalls('views.update', updates + 1)).at(-1) as RecordedCall).args;
+      expect(update.view_id).toBe(viewId);
+      return update.view as Json;
+    }
+
+    const helped = await pressInBox('Ayuda');
+    // The box now holds no field, only where to look and "Close".
+    expect(JSON.stringify(helped.blocks)).not.toMatch(/plain_text_input/);
+    expect(JSON.stringify(helped.blocks)).toMatch(/Le respondemos en la conversación/);
+    expect((helped.close as Json).text).toBe('Cerrar');
+    expect(helped.submit).toBeUndefined();
+    // The help arrived in the DM, and the step still asks for the PIN (a new "Enter PIN" button).
+    expect(lastText(w)).toMatch(/Escribir PIN o contraseña/);
+    expect(everything(w)).not.toMatch(/quedan \d+ intentos/);
+
+    await pressInBox('Hablar con una persona');
+    expect(lastText(w)).toMatch(/Le paso con una persona/);
+    expect(await wrongPins(w)).toBe(0);
+    expect(await transcriptOf(w)).toMatch(/\/handoff/);
+    await click(w, 'Volver al asistente');
+    expect((await store.findByChannelKey('slack', `T0LLAVERO:${w.channel}`))?.state.handoff).toBeUndefined();
+  });
+
   it('a wrong PIN says so and offers the PIN box again; a PIN typed in the chat is masked and the customer warned', async () => {
     const w = await toFileStep('D0WRONG');
     fake.addFile({ id: 'F0WRONG', name: SANDBOX_NAME, bytes: SANDBOX });

@@ -297,6 +297,15 @@ describe('parseSubmit()', () => {
     expect(parseSubmit({ ...json(submit.data), pin: ' 12 34 ' })).toEqual({ kind: 'secret', text: ' 12 34 ' });
     expect(parseSubmit({ llavero: 'choice', id: 'yes' })).toEqual({ kind: 'choice', id: 'yes' });
     expect(parseSubmit({ llavero: 'secret', pin: 'ñ'.repeat(1000) })).toEqual({ kind: 'secret', text: 'ñ'.repeat(1000) });
+
+    // The PIN card's command buttons; a client that sends the field along anyway gets the command, the field dropped.
+    const commands = buttonsOf(cardOf(pin)).slice(1).map((b) => JSON.parse(JSON.stringify(b.data)) as Record<string, unknown>);
+    expect(commands.map(parseSubmit)).toEqual([
+      { kind: 'command', command: 'handoff' },
+      { kind: 'command', command: 'help' },
+      { kind: 'command', command: 'back' },
+    ]);
+    expect(parseSubmit({ ...commands[0], pin: '1234' })).toEqual({ kind: 'command', command: 'handoff' });
   });
 
   it('refuses anything that is not exactly what we send', () => {
@@ -327,6 +336,11 @@ describe('parseSubmit()', () => {
       { llavero: 'secret', pin: 'x'.repeat(1001) },
       { llavero: 'secret', text: '1234' },
       { llavero: 'secret', pin: '1234', id: 'yes' },
+      { llavero: 'command' },
+      { llavero: 'command', command: 'restart' },
+      { llavero: 'command', command: 'HANDOFF' },
+      { llavero: 'command', command: ['handoff'] },
+      { llavero: 'command', command: 'handoff', id: 'yes' },
       new Map([['llavero', 'choice']]),
       Object.assign(Object.create({ llavero: 'choice', id: 'yes' }) as object, {}),
     ];
@@ -497,8 +511,11 @@ describe('file, PIN, handoff, end and plain text', () => {
         },
       ]);
       const [button, ...others] = buttonsOf(card);
-      expect(others).toEqual([]);
       expect(button).toMatchObject({ type: 'Action.Submit', title: check, data: { llavero: 'secret' } });
+      // Beside "Check", the ways out: they send the command, never the field (not even when it holds a half-typed PIN).
+      expect(others.map((b) => [b.title, b.associatedInputs, b.data])).toEqual(
+        (['handoff', 'help', 'back'] as const).map((command) => [teamsT(locale)(`secret.commands.${command}`), 'none', { llavero: 'command', command }]),
+      );
       const note = byId(card, 'secret.note');
       expect(note).toMatchObject({ inlines: [{ isSubtle: true }] });
       expect(textsOf(card).at(-1)).toContain(hidden);

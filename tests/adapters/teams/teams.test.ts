@@ -206,6 +206,38 @@ describe('Teams adapter', () => {
     expect(everything(c)).not.toMatch(/\b5678\b/);
   });
 
+  it('the password card offers "talk to a person", "help" and "back"; each reaches the conversation as the command and uses no attempt', async () => {
+    const c = await toFileStep();
+    const url = connector.addDownload('ways-out.p12', SANDBOX);
+    expect(await post(fileActivity(c, { name: SANDBOX_NAME, downloadUrl: url }))).toBe(200);
+    const card = [...shown(c)].reverse().find((s) => JSON.stringify(s.activity.attachments ?? []).includes('"style":"password"'));
+    expect(card).toBeDefined();
+    expect(submits(card?.activity.attachments).map((a) => a.title)).toEqual(['Revisar', 'Hablar con una persona', 'Ayuda', 'Atrás']);
+    const before = shown(c).length;
+    await press(c, 'Ayuda');
+    expect(shown(c).length).toBeGreaterThan(before);
+    // Help, then the step again: the password card comes back.
+    expect(shown(c).slice(before).some((m) => JSON.stringify(m.activity.attachments ?? []).includes('"style":"password"'))).toBe(true);
+    await press(c, 'Hablar con una persona');
+    expect(lastText(c)).toMatch(/Le paso con una persona/);
+    expect(everything(c)).not.toMatch(/quedan \d+ intentos/);
+    const rec = await store.findByChannelKey('teams', `${c.tenantId ?? '00000000-0000-4000-8000-00000000c0de'}:${c.conversationId}`);
+    expect(rec?.state.secretFailures).toEqual([]);
+    expect(await transcriptOf(c)).toMatch(/\/help[\s\S]*\/handoff/);
+    // Back to the assistant: the queue is left as it was found (the agent test below counts places in it).
+    await press(c, 'Volver al asistente');
+    expect((await store.findByChannelKey('teams', `${c.tenantId ?? '00000000-0000-4000-8000-00000000c0de'}:${c.conversationId}`))?.state.handoff).toBeUndefined();
+  });
+
+  it('"back" on the password card returns to the step before, without using an attempt', async () => {
+    const c = await toFileStep();
+    const url = connector.addDownload('back.p12', SANDBOX);
+    expect(await post(fileActivity(c, { name: SANDBOX_NAME, downloadUrl: url }))).toBe(200);
+    await press(c, 'Atrás');
+    expect(lastText(c, 3)).toMatch(/Volvimos al paso anterior/);
+    expect(everything(c)).not.toMatch(/quedan \d+ intentos/);
+  });
+
   it('a wrong PIN is counted; a PIN typed as a message is masked and the customer warned', async () => {
     const c = await toFileStep();
     const url = connector.addDownload('wrong.p12', SANDBOX);

@@ -54,8 +54,25 @@
   const attach = el('button', { class: 'llv-attach', type: 'button', text: '📎' });
   const send = el('button', { class: 'llv-send', type: 'submit' });
   const form = el('form', { class: 'llv-form' }, inputLabel, input, attach, fileInput, send);
+  // At the PIN step the field takes anything as a PIN, so the way out sits beside it as buttons:
+  // a customer who wants a person, help or the previous step never has to type it there.
+  const pinActions = el('div', { class: 'llv-pin-actions', role: 'group', hidden: '' });
+  const PIN_COMMANDS = ['handoff', 'help', 'back'];
+  for (const command of PIN_COMMANDS) {
+    pinActions.append(
+      el('button', {
+        type: 'button',
+        'data-command': command,
+        onclick: () => {
+          const label = t(`pin-actions.${command}`);
+          disableOldChoices();
+          deliver({ t: 'command', command }, bubble('customer', label));
+        },
+      }),
+    );
+  }
   const drop = el('div', { class: 'llv-drop', hidden: '' });
-  panel.append(header, log, typing, status, form, drop);
+  panel.append(header, log, typing, status, form, pinActions, drop);
   panel.setAttribute('aria-labelledby', 'llv-title');
   root.append(panel, launcher);
 
@@ -76,6 +93,13 @@
     send.textContent = t('send');
     drop.textContent = t('drop');
     typing.textContent = t('typing');
+    pinActions.setAttribute('aria-label', t('pin-actions.label'));
+    for (const b of pinActions.querySelectorAll('button')) b.textContent = t(`pin-actions.${b.dataset.command}`);
+    for (const note of log.querySelectorAll('.llv-unsent-note')) note.textContent = t('unsent');
+    for (const b of log.querySelectorAll('.llv-retry')) {
+      b.textContent = t('retry');
+      b.setAttribute('aria-label', t('retry-label'));
+    }
     root.setAttribute('lang', locale);
   }
 
@@ -87,16 +111,52 @@
   let retry = 0;
   /** Messages sent but not yet acknowledged (durably stored); resent with the same id after a reconnect. */
   const unacked = new Map();
+  /** Messages the server refused or failed to apply, by id: kept so "retry" sends the very same frame. */
+  const unsent = new Map();
+  /** The customer's bubble of each message id, to mark it "not sent" (and unmark it) in place. */
+  const bubbles = new Map();
+  /** After these the same frame may well succeed when sent again; after the others (a malformed frame) it would not. */
+  const RETRYABLE = ['turn.failed', 'internal', 'rate-limited', 'conversation.busy'];
   const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
   const time = (at) => new Date(at || Date.now()).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
+  /** Punctuation that ends a sentence rather than the address ("vea https://x.cl/ayuda."). */
+  const TRAILING = /[.,;:!?)\]»”]+$/;
+
+  /**
+   * The bot's or an agent's words with their web addresses as links: text nodes and <a> elements
+   * built one by one (never HTML), only http and https, opened in a new tab without handing it
+   * this page (noopener) or where it came from (noreferrer).
+   */
+  function withLinks(text) {
+    const span = el('span', { class: 'llv-text' });
+    let at = 0;
+    for (const m of text.matchAll(URL_IN_TEXT)) {
+      const raw = m[0].replace(TRAILING, '');
+      let url;
+      try {
+        url = new URL(raw);
+      } catch {
+        continue;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+      span.append(document.createTextNode(text.slice(at, m.index)));
+      span.append(el('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer', text: raw }));
+      at = m.index + raw.length;
+    }
+    span.append(document.createTextNode(text.slice(at)));
+    return span;
+  }
 
   function bubble(who, text, at) {
     const item = el(
       'div',
       { class: `llv-msg llv-${who}` },
       el('span', { class: 'llv-sr', text: `${t(who === 'customer' ? 'you' : who)}: ` }),
-      el('span', { class: 'llv-text', text }),
+      // The customer's own words stay plain text; what the bot and agents write may carry addresses to follow.
+      who === 'customer' ? el('span', { class: 'llv-text', text }) : withLinks(text),
       el('time', { class: 'llv-time', text: time(at) }),
     );
     log.append(item);
@@ -118,8 +178,7 @@
           'data-id': o.id,
           onclick: () => {
             disableOldChoices();
-            bubble('customer', o.label);
-            deliver({ t: 'choice', id: o.id });
+            deliver({ t: 'choice', id: o.id }, bubble('customer', o.label));
           },
         }),
       );
@@ -144,10 +203,53 @@
     input.type = next === 'secret' ? 'password' : 'text';
     input.autocomplete = next === 'secret' ? 'off' : 'off';
     form.classList.toggle('llv-wants-file', next === 'file');
+    pinActions.hidden = next !== 'secret';
     applyStrings();
   }
 
-  function render(messages, at) {
+  /** Mark the customer's message `mid` as not sent (in words, not only colour), with "retry" when sending it again can help. */
+  function markUnsent(mid, retryable) {
+    const item = bubbles.get(mid);
+    if (!item) return;
+    unmark(mid);
+    item.classList.add('llv-unsent');
+    const note = el('span', { class: 'llv-unsent-note', text: t('unsent') });
+    const parts = [note];
+    if (retryable) {
+      parts.push(
+        el('button', {
+          type: 'button',
+          class: 'llv-retry',
+          text: t('retry'),
+          'aria-label': t('retry-label'),
+          onclick: () => retrySend(mid),
+        }),
+      );
+    }
+    item.append(el('span', { class: 'llv-unsent-mark' }, ...parts));
+  }
+
+  function unmark(mid) {
+    const item = bubbles.get(mid);
+    if (!item) return;
+    item.classList.remove('llv-unsent');
+    for (const m of item.querySelectorAll('.llv-unsent-mark')) m.remove();
+  }
+
+  /** Send a refused message again, with the same id: the server applies each id at most once. */
+  function retrySend(mid) {
+    const frame = unsent.get(mid);
+    if (!frame) return;
+    unsent.delete(mid);
+    unmark(mid);
+    status.textContent = '';
+    unacked.set(mid, frame);
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    else status.textContent = t('not-delivered');
+  }
+
+  /** `keepMode`: messages about a failure, which must not turn the PIN field back into a text field. */
+  function render(messages, at, keepMode) {
     let nextMode = 'text';
     for (const m of messages) {
       if (m.type === 'report') showReport(m, at);
@@ -163,7 +265,7 @@
       }
       if (m.type === 'request-secret') nextMode = 'secret';
     }
-    if (messages.length > 0) setMode(nextMode);
+    if (messages.length > 0 && !keepMode) setMode(nextMode);
   }
 
   function renderHistory(items) {
@@ -179,11 +281,25 @@
     if (last && last === log.lastElementChild) for (const b of last.querySelectorAll('button')) b.disabled = false;
   }
 
+  /** The status line for an error frame; empty when the bot's own messages (the apology) already say it. */
+  function errorNote(m) {
+    if (m.text) return m.text;
+    if (m.messages && m.messages.length > 0) return '';
+    if (m.code === 'rate-limited') return t('rate-limited');
+    if (m.ref) return t('turn-failed', { ref: m.ref });
+    return t('error');
+  }
+
   // ---- transport -------------------------------------------------------------------------------
-  function deliver(msg) {
+  /** Send a message; `item`: the customer's bubble showing it, marked if it is not sent. */
+  function deliver(msg, item) {
     const mid = newId();
     const full = { ...msg, mid };
     unacked.set(mid, full);
+    if (item) {
+      item.dataset.mid = mid;
+      bubbles.set(mid, item);
+    }
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(full));
     else status.textContent = t('not-delivered');
   }
@@ -211,10 +327,18 @@
         if (status.textContent) status.textContent = t('connected');
         renderHistory(m.history || []);
         if (m.messages) render(m.messages, m.at);
+        // What the server has not taken yet is not in its history: keep showing it (with its mark) after it.
+        for (const mid of [...unacked.keys(), ...unsent.keys()]) {
+          const item = bubbles.get(mid);
+          if (item) log.append(item);
+        }
         // Resend what the server had not confirmed; the server applies each id once.
         for (const pending of unacked.values()) ws.send(JSON.stringify(pending));
       } else if (m.t === 'ack') {
         unacked.delete(m.mid);
+        unsent.delete(m.mid);
+        unmark(m.mid);
+        bubbles.delete(m.mid);
       } else if (m.t === 'typing') {
         typing.hidden = !m.on;
       } else if (m.t === 'bot') {
@@ -232,8 +356,24 @@
         render(m.messages, m.at);
       } else if (m.t === 'error') {
         typing.hidden = true;
-        if (m.mid) unacked.delete(m.mid);
-        status.textContent = m.text || t(m.code === 'rate-limited' ? 'rate-limited' : 'error');
+        if (m.code === 'conversations.rate-limited') {
+          // Too many new conversations from this network: say so, and ask again once the server says we may.
+          status.textContent = t('conversations-rate-limited');
+          const again = ws;
+          setTimeout(() => {
+            if (again === ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ t: 'hello', token, locale }));
+          }, Math.max(1, Number(m.retryAfter) || 5) * 1000);
+          return;
+        }
+        if (m.messages) render(m.messages, m.at, true);
+        if (m.mid) {
+          const frame = unacked.get(m.mid);
+          unacked.delete(m.mid);
+          const retryable = RETRYABLE.includes(m.code);
+          if (frame && retryable) unsent.set(m.mid, frame);
+          markUnsent(m.mid, retryable && Boolean(frame));
+        }
+        status.textContent = errorNote(m);
       }
     });
     ws.addEventListener('close', (ev) => {
@@ -256,12 +396,11 @@
     if (text.trim() === '') return;
     input.value = '';
     disableOldChoices();
+    status.textContent = '';
     if (mode === 'secret') {
-      bubble('customer', '••••');
-      deliver({ t: 'secret', text });
+      deliver({ t: 'secret', text }, bubble('customer', '••••'));
     } else {
-      bubble('customer', text);
-      deliver({ t: 'text', text });
+      deliver({ t: 'text', text }, bubble('customer', text));
     }
   });
 
@@ -286,9 +425,9 @@
     const reader = new FileReader();
     reader.onload = () => {
       const data = String(reader.result).split(',')[1] || '';
-      bubble('customer', t('sent-file', { name: f.name }));
+      const item = bubble('customer', t('sent-file', { name: f.name }));
       disableOldChoices();
-      deliver({ t: 'file', name: f.name, data });
+      deliver({ t: 'file', name: f.name, data }, item);
     };
     reader.readAsDataURL(f);
   }
