@@ -40,7 +40,7 @@ async function customer(url: string): Promise<Customer> {
 
 async function run(label: string, store: SqlStore): Promise<void> {
   await store.migrate();
-  const cfg = readConfig({ PORT: '0', TRUST_PROXY: '1', RATE_LIMIT_PER_MINUTE: '10000000', CHAT_BURST: '1000000', CHAT_PER_SECOND: '1000000' });
+  const cfg = readConfig({ PORT: '0', TRUST_PROXY: '1', RATE_LIMIT_PER_MINUTE: '10000000', CHAT_BURST: '1000000', CHAT_PER_SECOND: '1000000', NEW_CONVERSATIONS_PER_MINUTE: '0' });
   if (!cfg.ok) throw new Error(cfg.problems.join(', '));
   const resources = loadResources();
   const bot = createBot({ resources });

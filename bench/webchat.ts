@@ -115,7 +115,7 @@ async function echoBaseline(n: number, roundTrips: number): Promise<number> {
 async function run(label: string, store: Store, n: number, turnsEach: number, echo: number): Promise<void> {
   await store.migrate();
   // One client address drives every customer: lift the per-address and per-conversation limits.
-  const cfg = readConfig({ PORT: '0', RATE_LIMIT_PER_MINUTE: '10000000', CHAT_BURST: '1000000', CHAT_PER_SECOND: '1000000' });
+  const cfg = readConfig({ PORT: '0', RATE_LIMIT_PER_MINUTE: '10000000', CHAT_BURST: '1000000', CHAT_PER_SECOND: '1000000', NEW_CONVERSATIONS_PER_MINUTE: '0' });
   if (!cfg.ok) throw new Error(cfg.problems.join(', '));
   const resources = loadResources();
   const bot = createBot({ resources });
