@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createSecureContext } from 'node:tls';
-import forge from 'node-forge';
 import { inspect } from '../src/certs/inspect.ts';
 import { createCertificateChecker } from '../src/certs/pool.ts';
+import { withMacIterations } from '../tests/certs/support.ts';
 import { median, percentile } from './support.ts';
 
 const FIXTURES = new URL('../tests/fixtures/public/', import.meta.url);
@@ -50,15 +50,6 @@ function nativeMedian(s: Sample): number | string {
   );
 }
 
-/** A real file whose MAC iteration count is rewritten to `iterations` (re-encoded, so lengths stay right). */
-function withMacIterations(file: Uint8Array, iterations: number): Uint8Array {
-  const pfx = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(file).toString('binary')));
-  const macData = Array.isArray(pfx.value) ? pfx.value[2] : undefined;
-  const iterNode = macData && Array.isArray(macData.value) ? macData.value[2] : undefined;
-  if (!iterNode) throw new Error('no MacData iterations in the sample file');
-  iterNode.value = forge.asn1.integerToDer(iterations).getBytes();
-  return new Uint8Array(Buffer.from(forge.asn1.toDer(pfx).getBytes(), 'binary'));
-}
 
 const ms = (x: number): string => `${x.toFixed(2)} ms`;
 

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import forge from 'node-forge';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { inspect } from '../../src/certs/inspect.ts';
 import { createCertificateChecker } from '../../src/certs/pool.ts';
 import type { CertificateChecker } from '../../src/certs/pool.ts';
+import { withMacIterations } from './support.ts';
 
 const FIXTURES = new URL('../fixtures/public/', import.meta.url);
 const fixture = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, FIXTURES)));
@@ -26,15 +26,6 @@ const CORPUS: [string, string][] = [
   ['pkcs12-corpus/pbes2-aes256-sha512-1M-iterations.p12', ASCII],
   ['pkcs12-corpus/legacy-md4mac.p12', ASCII],
 ];
-/** A real file whose MAC iteration count is rewritten to `iterations` (re-encoded, so lengths stay right). */
-function withMacIterations(file: Uint8Array, iterations: number): Uint8Array {
-  const pfx = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(file).toString('binary')));
-  const macData = Array.isArray(pfx.value) ? pfx.value[2] : undefined;
-  const iterNode = macData && Array.isArray(macData.value) ? macData.value[2] : undefined;
-  if (!iterNode) throw new Error('no MacData iterations in the sample file');
-  iterNode.value = forge.asn1.integerToDer(iterations).getBytes();
-  return new Uint8Array(Buffer.from(forge.asn1.toDer(pfx).getBytes(), 'binary'));
-}
 /** 50,000,000 MAC iterations: minutes of derivation on any machine, so a check of it outlasts every timeout below. */
 const BOMB = withMacIterations(fixture('pkcs12-corpus/pbes2-aes256-hmacsha1.p12'), 50_000_000);
 // Fixed instant so validity checks agree between the in-process and the pooled run.

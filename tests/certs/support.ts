@@ -207,3 +207,13 @@ export function toBer(der: Buffer): Buffer {
     EOC,
   ]);
 }
+
+/** A real file whose MAC iteration count is rewritten to `iterations` (re-encoded, so lengths stay right). */
+export function withMacIterations(file: Uint8Array, iterations: number): Uint8Array {
+  const pfx = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(file).toString('binary')));
+  const macData = Array.isArray(pfx.value) ? pfx.value[2] : undefined;
+  const iterNode = macData && Array.isArray(macData.value) ? macData.value[2] : undefined;
+  if (!iterNode) throw new Error('no MacData iterations in the sample file');
+  iterNode.value = forge.asn1.integerToDer(iterations).getBytes();
+  return new Uint8Array(Buffer.from(forge.asn1.toDer(pfx).getBytes(), 'binary'));
+}
